@@ -1,0 +1,75 @@
+//! `testsite`: serves a generated test site (or a folder of files) on 127.0.0.1 until Ctrl-C.
+//!
+//! ```text
+//! cargo run --release -p shared --bin testsite -- --pages 1000 --latency-ms 20 --port 8080
+//! cargo run --release -p shared --bin testsite -- --dir ./my-saved-site
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use shared::site::{Latency, Site, SiteSpec};
+
+/// Serve a deterministic test site on 127.0.0.1 for the crawlers to crawl.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// HTML pages to generate.
+    #[arg(long, default_value_t = 1000)]
+    pages: usize,
+    /// Seed of the generated site: the same seed, the same site.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Latency of each request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// With --latency-ms, each path waits a seeded time between --latency-ms and this.
+    #[arg(long)]
+    latency_max_ms: Option<u64>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Serve the files under this folder instead of a generated site.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let min = Duration::from_millis(cli.latency_ms);
+    let latency = match cli.latency_max_ms {
+        Some(max) if max > cli.latency_ms => Latency::Uniform { min, max: Duration::from_millis(max) },
+        _ => Latency::Fixed(min),
+    };
+    let site = match &cli.dir {
+        Some(dir) => match Site::from_dir(dir) {
+            Ok(site) => site.with_latency(latency),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => SiteSpec { seed: cli.seed, latency, ..SiteSpec::with_pages(cli.pages) }.generate(),
+    };
+    let server = match site.serve(&format!("127.0.0.1:{}", cli.port)) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", cli.port);
+            return ExitCode::from(2);
+        }
+    };
+    println!("{}", server.url());
+    eprintln!("serving {} resources; Ctrl-C to stop", site.len());
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Err(e) = ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    }) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let _ = rx.recv();
+    eprintln!("stopped after {} requests", server.total_requests());
+    ExitCode::SUCCESS
+}

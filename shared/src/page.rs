@@ -1,0 +1,215 @@
+//! What one HTTP response means, as a pure function: a redirect to follow, a page whose links to
+//! add, or a plain record. No I/O, so every model interprets responses identically.
+
+use url::Url;
+
+use crate::links;
+use crate::report::FetchStatistic;
+use crate::Policy;
+
+/// The statuses that are redirects when they carry a `Location` (304 is not one).
+pub const REDIRECTS: [u16; 6] = [300, 301, 302, 303, 307, 308];
+
+/// Bodies are kept up to this many bytes; the rest is never read. `size` reports what was kept.
+pub const BODY_CAP: u64 = 10 * 1024 * 1024;
+
+/// What a response means for the crawl.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A 3xx with a usable `Location`: record it, and follow `target` if `allowed` (the host
+    /// policy and `--exclude`) and the seen-set and redirect budget agree.
+    Redirect {
+        /// `{url, next_url, status, size 0}`, everything else empty.
+        stat: FetchStatistic,
+        /// The absolute target, fragment dropped.
+        target: Url,
+        /// Whether the policy lets the crawl go there.
+        allowed: bool,
+    },
+    /// A 200 `text/html` or `application/xml` response: its allowed links, in document order.
+    /// `stat.num_new_urls` is 0 until the model has checked the links against its seen-set.
+    Page {
+        /// The record, `num_urls` filled in.
+        stat: FetchStatistic,
+        /// Distinct allowed links, in document order.
+        links: Vec<Url>,
+    },
+    /// Anything else (404, an image, a 3xx without Location...): just a record.
+    Record {
+        /// The record.
+        stat: FetchStatistic,
+    },
+}
+
+impl Outcome {
+    /// The record, whatever the outcome.
+    pub fn stat(&self) -> &FetchStatistic {
+        match self {
+            Outcome::Redirect { stat, .. } | Outcome::Page { stat, .. } | Outcome::Record { stat } => {
+                stat
+            }
+        }
+    }
+}
+
+/// Interprets one response to a GET of `url`.
+///
+/// `headers` are (name, value) pairs as the client gives them, names in any case; only
+/// `Content-Type` and `Location` matter. `body` is what was read, at most [`BODY_CAP`] bytes.
+///
+/// # Examples
+/// ```
+/// use shared::page::{interpret, Outcome};
+/// let config = shared::Config::new(["http://h/"]).unwrap();
+/// let policy = shared::Policy::new(&config);
+/// let url = url::Url::parse("http://h/a/b").unwrap();
+/// let out = interpret(&policy, &url, 302, [("location", &b"../c#x"[..])], b"");
+/// let Outcome::Redirect { stat, target, allowed } = out else { panic!() };
+/// assert_eq!((stat.status, target.as_str(), allowed), (Some(302), "http://h/c", true));
+/// assert_eq!(stat.next_url.as_deref(), Some("http://h/c"));
+/// ```
+pub fn interpret<'h>(
+    policy: &Policy,
+    url: &Url,
+    status: u16,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    body: &[u8],
+) -> Outcome {
+    let mut content_type = None;
+    let mut location = None;
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("content-type") && content_type.is_none() {
+            content_type = Some(String::from_utf8_lossy(value).into_owned());
+        } else if name.eq_ignore_ascii_case("location") && location.is_none() {
+            location = Some(String::from_utf8_lossy(value).into_owned());
+        }
+    }
+    let mut stat = FetchStatistic {
+        url: url.to_string(),
+        next_url: None,
+        status: Some(status),
+        exception: None,
+        size: 0,
+        content_type: None,
+        encoding: None,
+        num_urls: 0,
+        num_new_urls: 0,
+    };
+    if REDIRECTS.contains(&status) {
+        if let Some(mut target) = location.and_then(|l| url.join(l.trim()).ok()) {
+            target.set_fragment(None);
+            stat.next_url = Some(target.to_string());
+            let allowed = policy.allowed(&target);
+            return Outcome::Redirect { stat, target, allowed };
+        }
+    }
+    stat.size = body.len() as u64;
+    let (media_type, charset) = parse_content_type(content_type.as_deref());
+    stat.content_type = media_type;
+    if status == 200 && matches!(stat.content_type.as_deref(), Some("text/html" | "application/xml"))
+    {
+        let (text, encoding) = links::decode(charset.as_deref(), body);
+        stat.encoding = Some(encoding.name().to_ascii_lowercase());
+        let links: Vec<Url> =
+            links::extract(url, &text).into_iter().filter(|l| policy.allowed(l)).collect();
+        stat.num_urls = links.len();
+        return Outcome::Page { stat, links };
+    }
+    Outcome::Record { stat }
+}
+
+/// Splits a Content-Type into its lower-case media type and its `charset` parameter.
+///
+/// # Examples
+/// ```
+/// let (t, c) = shared::page::parse_content_type(Some("Text/HTML; Charset=\"ISO-8859-1\""));
+/// assert_eq!((t.as_deref(), c.as_deref()), (Some("text/html"), Some("ISO-8859-1")));
+/// ```
+pub fn parse_content_type(header: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(header) = header else { return (None, None) };
+    let mut parts = header.split(';');
+    let media_type = parts.next().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
+    let charset = parts.find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"').to_string())
+    });
+    (media_type, charset.filter(|c| !c.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    fn run(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
+        let policy = Policy::new(&Config::new(["http://h/"]).unwrap());
+        let url = Url::parse("http://h/dir/page").unwrap();
+        interpret(&policy, &url, status, headers.iter().map(|(n, v)| (*n, v.as_bytes())), body)
+    }
+
+    /// Every redirect status with a Location is a redirect record: size 0, no type, absolute target.
+    #[test]
+    fn redirect_statuses() {
+        for status in REDIRECTS {
+            let out = run(status, &[("Location", "/next"), ("Content-Type", "text/html")], b"moved");
+            let Outcome::Redirect { stat, target, allowed } = out else { panic!("{status}") };
+            assert_eq!(target.as_str(), "http://h/next");
+            assert!(allowed);
+            assert_eq!((stat.size, stat.content_type, stat.encoding), (0, None, None));
+            assert_eq!((stat.num_urls, stat.num_new_urls), (0, 0));
+        }
+    }
+
+    /// A 3xx without a Location, and 304, are ordinary records.
+    #[test]
+    fn not_redirects() {
+        for (status, headers) in [(302, vec![]), (304, vec![("location", "/x")])] {
+            let Outcome::Record { stat } = run(status, &headers, b"") else { panic!("{status}") };
+            assert_eq!((stat.status, stat.next_url), (Some(status), None));
+        }
+    }
+
+    /// A redirect to another host is recorded with allowed = false.
+    #[test]
+    fn redirect_to_refused_host() {
+        let Outcome::Redirect { stat, allowed, .. } =
+            run(301, &[("location", "http://elsewhere.org/x#f")], b"")
+        else {
+            panic!()
+        };
+        assert!(!allowed);
+        assert_eq!(stat.next_url.as_deref(), Some("http://elsewhere.org/x"));
+    }
+
+    /// Only 200 text/html and application/xml are parsed; a self-link counts; foreign hosts don't.
+    #[test]
+    fn parsed_pages() {
+        let body = b"<a href=page>self</a><a href=/a>a</a><a href=http://x.org/>x</a>";
+        let Outcome::Page { stat, links } =
+            run(200, &[("content-type", "text/html; charset=utf-8")], body)
+        else {
+            panic!()
+        };
+        assert_eq!(links.len(), 2);
+        assert_eq!((stat.num_urls, stat.size), (2, body.len() as u64));
+        assert_eq!(stat.encoding.as_deref(), Some("utf-8"));
+        assert!(matches!(run(200, &[("content-type", "application/xml")], body), Outcome::Page { .. }));
+        for (status, ct) in [(404, "text/html"), (200, "image/png"), (200, "text/plain"), (500, "text/html")] {
+            let Outcome::Record { stat } = run(status, &[("content-type", ct)], body) else { panic!() };
+            assert_eq!((stat.num_urls, stat.encoding, stat.content_type.as_deref()), (0, None, Some(ct)));
+        }
+        let Outcome::Record { stat } = run(200, &[], body) else { panic!() };
+        assert_eq!(stat.content_type, None);
+    }
+
+    /// The encoding reported is the one that decoded the page.
+    #[test]
+    fn encoding_is_reported() {
+        let Outcome::Page { stat, .. } =
+            run(200, &[("content-type", "text/html; charset=Shift_JIS")], b"\x83\x65")
+        else {
+            panic!()
+        };
+        assert_eq!(stat.encoding.as_deref(), Some("shift_jis"));
+    }
+}

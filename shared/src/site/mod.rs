@@ -1,0 +1,263 @@
+//! The local test site: a deterministic set of resources (pages, redirects, faults) served on
+//! 127.0.0.1, which also knows the right answer of a crawl over it (the oracle).
+//!
+//! - [`Site`] holds the resources; build one by hand ([`Site::page`], [`Site::redirect`],
+//!   [`Site::fault`]) or generate one from a [`SiteSpec`].
+//! - [`Site::serve`] starts a hyper server on its own runtime; see [`server`].
+//! - [`Site::expected`] and [`Site::ideal_secs`] are the oracle; see [`oracle`].
+
+mod generate;
+pub mod oracle;
+pub mod server;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub use generate::SiteSpec;
+pub use oracle::Expected;
+pub use server::ServerHandle;
+
+/// One thing the site answers at a path.
+#[derive(Debug, Clone)]
+pub enum Resource {
+    /// A response with a body held in memory.
+    Page {
+        /// HTTP status.
+        status: u16,
+        /// The Content-Type header, if any.
+        content_type: Option<String>,
+        /// The body, precomputed.
+        body: Bytes,
+        /// The hrefs written in the body, for the oracle (resolved against the page's URL).
+        links: Vec<String>,
+    },
+    /// A redirect: `status` with a `Location` header.
+    Redirect {
+        /// A 3xx status.
+        status: u16,
+        /// The Location header, as sent (may be relative).
+        location: String,
+    },
+    /// A misbehaving server.
+    Fault(Fault),
+}
+
+/// The ways the site can misbehave, each of which a crawler must turn into a record.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Read the request, then reset the connection (TCP RST) without a byte of answer.
+    Reset,
+    /// Send a head promising `len` bytes, half of the body, then close.
+    CloseMidBody {
+        /// The Content-Length promised.
+        len: usize,
+    },
+    /// Never answer; the crawler's timeout must end it.
+    NeverAnswer,
+    /// Answer with bytes that are not HTTP, then close.
+    Garbage,
+    /// A 200 `application/octet-stream` body of `len` bytes, generated as it is sent.
+    Huge {
+        /// Body length in bytes.
+        len: u64,
+    },
+    /// A 200 `text/html` page sent `chunk` bytes at a time, `interval` apart.
+    Trickle {
+        /// Body length in bytes.
+        len: usize,
+        /// Bytes per write.
+        chunk: usize,
+        /// Pause between writes.
+        interval: Duration,
+    },
+    /// Close the connection without a response for the first `failures` requests, then answer
+    /// as `then`.
+    FlakyClose {
+        /// How many requests get a closed connection.
+        failures: usize,
+        /// The answer after that.
+        then: Box<Resource>,
+    },
+}
+
+/// How long the site waits before answering a request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Latency {
+    /// Every request waits this long.
+    Fixed(Duration),
+    /// Each path waits a fixed, seeded duration in `min..=max`.
+    Uniform {
+        /// Shortest wait.
+        min: Duration,
+        /// Longest wait.
+        max: Duration,
+    },
+}
+
+impl Latency {
+    /// No wait at all.
+    pub const ZERO: Latency = Latency::Fixed(Duration::ZERO);
+
+    /// The shortest wait of any request.
+    pub fn min(&self) -> Duration {
+        match *self {
+            Latency::Fixed(d) => d,
+            Latency::Uniform { min, .. } => min,
+        }
+    }
+}
+
+/// A test site: resources by path (with query), a latency, and an optional barrier.
+#[derive(Debug, Clone)]
+pub struct Site {
+    resources: HashMap<String, Resource>,
+    latency: Latency,
+    seed: u64,
+    barrier: Option<usize>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site::new()
+    }
+}
+
+impl Site {
+    /// An empty site: every path answers 404 until resources are added.
+    pub fn new() -> Site {
+        Site { resources: HashMap::new(), latency: Latency::ZERO, seed: 0, barrier: None }
+    }
+
+    /// Adds a 200 `text/html` page at `path` that links to `links` (hrefs, in this order).
+    pub fn page(self, path: &str, links: &[&str]) -> Site {
+        let body = generate::html_page(path, links, "", 0);
+        self.resource(path, Resource::Page {
+            status: 200,
+            content_type: Some("text/html; charset=utf-8".into()),
+            body: Bytes::from(body),
+            links: links.iter().map(|l| l.to_string()).collect(),
+        })
+    }
+
+    /// Adds a response with any status, Content-Type and body; `links` are the hrefs the body
+    /// holds, for the oracle.
+    pub fn raw(self, path: &str, status: u16, content_type: Option<&str>, body: impl Into<Bytes>, links: &[&str]) -> Site {
+        self.resource(path, Resource::Page {
+            status,
+            content_type: content_type.map(String::from),
+            body: body.into(),
+            links: links.iter().map(|l| l.to_string()).collect(),
+        })
+    }
+
+    /// Adds a redirect from `path` to `location` with `status`.
+    pub fn redirect(self, path: &str, location: &str, status: u16) -> Site {
+        self.resource(path, Resource::Redirect { status, location: location.into() })
+    }
+
+    /// Adds a fault at `path`.
+    pub fn fault(self, path: &str, fault: Fault) -> Site {
+        self.resource(path, Resource::Fault(fault))
+    }
+
+    /// Adds any resource at `path` (a path with its query, as in `/a?b=c`).
+    pub fn resource(mut self, path: &str, resource: Resource) -> Site {
+        self.resources.insert(path.to_string(), resource);
+        self
+    }
+
+    /// Sets the latency of every request.
+    pub fn with_latency(mut self, latency: Latency) -> Site {
+        self.latency = latency;
+        self
+    }
+
+    /// Holds every request until `n` requests are in flight at once (or 10 seconds pass), then
+    /// lets all through. With it, "the crawler reaches `--max-tasks n`" is a fact the server
+    /// observes, not a matter of timing luck.
+    pub fn with_barrier(mut self, n: usize) -> Site {
+        self.barrier = Some(n);
+        self
+    }
+
+    /// The resource at `path` (with query), if any; other paths answer 404.
+    pub fn get(&self, path: &str) -> Option<&Resource> {
+        self.resources.get(path)
+    }
+
+    /// Number of resources.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether the site has no resource.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// The wait before answering `path`.
+    pub fn latency_of(&self, path: &str) -> Duration {
+        match self.latency {
+            Latency::Fixed(d) => d,
+            Latency::Uniform { min, max } => {
+                let span = max.saturating_sub(min).as_micros() as u64;
+                let h = generate::hash(self.seed, path.as_bytes());
+                min + Duration::from_micros(if span == 0 { 0 } else { h % (span + 1) })
+            }
+        }
+    }
+
+    /// A site serving the files under `dir`: `/a/b.html` is the file `dir/a/b.html`, a folder's
+    /// path serves its `index.html`, and the Content-Type comes from the file's extension.
+    pub fn from_dir(dir: &Path) -> std::io::Result<Site> {
+        let mut site = Site::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(folder) = stack.pop() {
+            for entry in std::fs::read_dir(&folder)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                let web: String =
+                    rel.components().map(|c| format!("/{}", c.as_os_str().to_string_lossy())).collect();
+                let content_type = content_type_of(&path);
+                let body = Bytes::from(std::fs::read(&path)?);
+                let page = Resource::Page {
+                    status: 200,
+                    content_type: Some(content_type.into()),
+                    body,
+                    links: Vec::new(),
+                };
+                if let Some(folder) = web.strip_suffix("/index.html") {
+                    site.resources.insert(format!("{folder}/"), page.clone());
+                }
+                site.resources.insert(web, page);
+            }
+        }
+        Ok(site)
+    }
+}
+
+/// The Content-Type served for a file, from its extension.
+fn content_type_of(path: &Path) -> &'static str {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("html" | "htm") => "text/html",
+        Some("xml") => "application/xml",
+        Some("css") => "text/css",
+        Some("js") => "text/javascript",
+        Some("txt") => "text/plain",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("svg") => "image/svg+xml",
+        Some("pdf") => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}

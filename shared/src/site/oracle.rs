@@ -1,0 +1,255 @@
+//! The oracle: what a correct crawl of a [`Site`] must report, worked out from the site's own
+//! resources (not by fetching), and the fastest such a crawl could possibly be.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
+
+use url::Url;
+
+use super::{Fault, Resource, Site};
+use crate::page::{parse_content_type, REDIRECTS};
+use crate::{Config, FetchStatistic, Policy};
+
+/// The part of a URL's record that a correct crawl fixes, whatever its concurrency.
+///
+/// (`num_new_urls` depends on the order pages are parsed in, `size` and `encoding` are checked
+/// elsewhere, and the exception text depends on the fault.)
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expected {
+    /// The URL, in normal form.
+    pub url: String,
+    /// The status; `None` for a network failure.
+    pub status: Option<u16>,
+    /// The redirect target.
+    pub next_url: Option<String>,
+    /// The media type.
+    pub content_type: Option<String>,
+    /// Distinct allowed links.
+    pub num_urls: usize,
+}
+
+impl Expected {
+    /// The comparable part of a crawler's record.
+    pub fn of(stat: &FetchStatistic) -> Expected {
+        Expected {
+            url: stat.url.clone(),
+            status: stat.status,
+            next_url: stat.next_url.clone(),
+            content_type: stat.content_type.clone(),
+            num_urls: stat.num_urls,
+        }
+    }
+}
+
+/// What the site answers, as far as a crawl can tell.
+enum Answer<'a> {
+    Body { status: u16, content_type: Option<&'a str>, links: &'a [String] },
+    Redirect { status: u16, location: &'a str },
+    Fail,
+}
+
+/// One fetch of the simulated crawl.
+struct Visit {
+    url: Url,
+    max_redirect: u32,
+    depth: u32,
+    round: usize,
+}
+
+impl Site {
+    /// The records a correct crawl with `config` must produce, sorted by URL: every reachable
+    /// URL exactly once. The site is assumed served at the first root's origin; other origins
+    /// (a different port on the same host, say) fail as unreachable.
+    ///
+    /// With `--max-pages` or `--max-depth`, which URLs make it depends on the order pages are
+    /// parsed in; this gives the answer of a first-in-first-out crawl, which `--max-tasks 1` is.
+    pub fn expected(&self, config: &Config) -> Vec<Expected> {
+        self.simulate(config).0
+    }
+
+    /// A lower bound on the wall time of a crawl of this site from `/` with `max_tasks`: the
+    /// larger of (rounds of dependent fetches × the shortest latency) and (the sum of all
+    /// latencies ÷ `max_tasks`).
+    pub fn ideal_secs(&self, max_tasks: usize) -> f64 {
+        // Cannot fail: a constant, valid root.
+        let config = Config::new(["http://127.0.0.1/"]).expect("valid root");
+        let (_, rounds, total) = self.simulate(&config);
+        let critical = rounds as f64 * self.latency.min().as_secs_f64();
+        critical.max(total.as_secs_f64() / max_tasks.max(1) as f64)
+    }
+
+    /// A first-in-first-out crawl, by the contract's rules, over the resources themselves.
+    /// Returns the records, the number of rounds (longest chain of dependent fetches) and the
+    /// sum of the latencies of all fetches.
+    fn simulate(&self, config: &Config) -> (Vec<Expected>, usize, Duration) {
+        let policy = Policy::new(config);
+        let origin = config.roots[0].origin();
+        let mut seen: HashSet<Url> = config.roots.iter().cloned().collect();
+        let mut queue: VecDeque<Visit> = config
+            .roots
+            .iter()
+            .map(|url| Visit { url: url.clone(), max_redirect: config.max_redirect, depth: 0, round: 1 })
+            .collect();
+        let admit = |seen: &HashSet<Url>, depth: u32| {
+            config.max_depth.is_none_or(|max| depth <= max)
+                && config.max_pages.is_none_or(|max| seen.len() < max)
+        };
+        let (mut records, mut rounds, mut total) = (Vec::new(), 0, Duration::ZERO);
+        while let Some(visit) = queue.pop_front() {
+            rounds = rounds.max(visit.round);
+            let url = &visit.url;
+            let path = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            total += self.latency_of(&path);
+            let answer = if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
+            let mut record = Expected {
+                url: url.to_string(),
+                status: None,
+                next_url: None,
+                content_type: None,
+                num_urls: 0,
+            };
+            match answer {
+                Answer::Fail => {}
+                Answer::Redirect { status, location } if REDIRECTS.contains(&status) => {
+                    record.status = Some(status);
+                    if let Ok(mut target) = url.join(location.trim()) {
+                        target.set_fragment(None);
+                        record.next_url = Some(target.to_string());
+                        if policy.allowed(&target)
+                            && !seen.contains(&target)
+                            && visit.max_redirect > 0
+                            && admit(&seen, visit.depth)
+                        {
+                            seen.insert(target.clone());
+                            queue.push_back(Visit {
+                                url: target,
+                                max_redirect: visit.max_redirect - 1,
+                                depth: visit.depth,
+                                round: visit.round + 1,
+                            });
+                        }
+                    }
+                }
+                Answer::Redirect { status, .. } => record.status = Some(status),
+                Answer::Body { status, content_type, links } => {
+                    record.status = Some(status);
+                    record.content_type = parse_content_type(content_type).0;
+                    let parsed = matches!(record.content_type.as_deref(), Some("text/html" | "application/xml"));
+                    if status == 200 && parsed {
+                        let mut distinct = Vec::new();
+                        for href in links {
+                            let Ok(mut link) = url.join(href) else { continue };
+                            link.set_fragment(None);
+                            if policy.allowed(&link) && !distinct.contains(&link) {
+                                distinct.push(link);
+                            }
+                        }
+                        record.num_urls = distinct.len();
+                        for link in distinct {
+                            if !seen.contains(&link) && admit(&seen, visit.depth + 1) {
+                                seen.insert(link.clone());
+                                queue.push_back(Visit {
+                                    url: link,
+                                    max_redirect: config.max_redirect,
+                                    depth: visit.depth + 1,
+                                    round: visit.round + 1,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            records.push(record);
+        }
+        records.sort();
+        (records, rounds, total)
+    }
+
+    /// What `path` answers to a crawler with `config`'s timeout and tries.
+    fn answer<'a>(&'a self, path: &str, config: &Config) -> Answer<'a> {
+        let Some(resource) = self.get(path) else {
+            return Answer::Body { status: 404, content_type: Some("text/html"), links: &[] };
+        };
+        let mut resource = resource;
+        loop {
+            return match resource {
+                Resource::Page { status, content_type, links, .. } => {
+                    Answer::Body { status: *status, content_type: content_type.as_deref(), links }
+                }
+                Resource::Redirect { status, location } => Answer::Redirect { status: *status, location },
+                Resource::Fault(Fault::Huge { .. }) => Answer::Body {
+                    status: 200,
+                    content_type: Some("application/octet-stream"),
+                    links: &[],
+                },
+                Resource::Fault(Fault::Trickle { len, chunk, interval }) => {
+                    let takes = *interval * (len.div_ceil((*chunk).max(1)) as u32);
+                    if takes * 2 < config.timeout {
+                        Answer::Body { status: 200, content_type: Some("text/html"), links: &[] }
+                    } else {
+                        assert!(takes > config.timeout * 2, "a trickle this close to the timeout has no one right answer");
+                        Answer::Fail
+                    }
+                }
+                Resource::Fault(Fault::FlakyClose { failures, then }) => {
+                    if (config.max_tries as usize) > *failures {
+                        resource = then;
+                        continue;
+                    }
+                    Answer::Fail
+                }
+                Resource::Fault(Fault::Reset | Fault::CloseMidBody { .. } | Fault::NeverAnswer | Fault::Garbage) => {
+                    Answer::Fail
+                }
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::{Latency, SiteSpec};
+
+    fn config(max_redirect: u32) -> Config {
+        let mut c = Config::new(["http://127.0.0.1:9/"]).unwrap();
+        c.max_redirect = max_redirect;
+        c
+    }
+
+    /// The chapter's redirect join: foo and bar redirect to baz, which is fetched once.
+    #[test]
+    fn redirect_join() {
+        let site = Site::new()
+            .page("/", &["/foo", "/bar"])
+            .redirect("/foo", "/baz", 302)
+            .redirect("/bar", "/baz", 302)
+            .page("/baz", &[]);
+        let urls: Vec<String> = site.expected(&config(10)).into_iter().map(|e| e.url).collect();
+        assert_eq!(urls, ["http://127.0.0.1:9/", "http://127.0.0.1:9/bar", "http://127.0.0.1:9/baz", "http://127.0.0.1:9/foo"]);
+    }
+
+    /// A redirect limit of 0 stops at the first redirect.
+    #[test]
+    fn redirect_limit() {
+        let site = Site::new().page("/", &["/foo"]).redirect("/foo", "/bar", 302).page("/bar", &[]);
+        assert_eq!(site.expected(&config(0)).len(), 2);
+        assert_eq!(site.expected(&config(1)).len(), 3);
+    }
+
+    /// Every generated page is reachable, and the ideal time is bounded by both terms.
+    #[test]
+    fn generated_site_is_reachable() {
+        let spec = SiteSpec { latency: Latency::Fixed(Duration::from_millis(10)), ..SiteSpec::with_pages(500) };
+        let site = spec.generate();
+        let expected = site.expected(&config(10));
+        let pages = expected.iter().filter(|e| e.url.contains("/p/")).count();
+        assert_eq!(pages, 499);
+        let ideal = site.ideal_secs(10);
+        assert!(ideal >= expected.len() as f64 * 0.010 / 10.0 - 1e-9);
+        assert!(site.ideal_secs(1) > ideal);
+    }
+}

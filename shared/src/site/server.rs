@@ -1,0 +1,415 @@
+//! The test site's HTTP server: hyper 1 on a tokio runtime of its own thread, so that blocking
+//! crawlers, event loops and async crawlers can all talk to it from a test. It counts requests
+//! per path and the peak of simultaneous requests, and stops when its handle is dropped.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{oneshot, watch};
+use tokio::time::Sleep;
+use url::Url;
+
+use super::{Fault, Resource, Site};
+
+/// What the server answers instead of HTTP for [`Fault::Garbage`].
+const GARBAGE: &[u8] = b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n";
+/// Chunk size of generated bodies.
+const CHUNK: usize = 64 * 1024;
+/// Longest wait at the barrier before letting a request through anyway.
+const BARRIER_WAIT: Duration = Duration::from_secs(10);
+
+/// A running test site. Dropping it stops the server (and ends any request still waiting).
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    state: Arc<State>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct State {
+    site: Site,
+    /// Requests per path (with query). A std `Mutex`: held for one map update, never across an
+    /// `.await`.
+    counts: Mutex<HashMap<String, usize>>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    connections: AtomicUsize,
+    /// Flips to true once the barrier's count of simultaneous requests has been reached.
+    released: watch::Sender<bool>,
+}
+
+impl Site {
+    /// Serves the site on `addr` (`"127.0.0.1:0"` for an ephemeral port) until the handle is
+    /// dropped.
+    ///
+    /// # Examples
+    /// ```
+    /// let site = shared::site::Site::new().page("/", &["/a"]);
+    /// let server = site.serve("127.0.0.1:0").unwrap();
+    /// assert!(server.url().as_str().starts_with("http://127.0.0.1:"));
+    /// assert_eq!(server.requests("/"), 0);
+    /// ```
+    pub fn serve(&self, addr: &str) -> io::Result<ServerHandle> {
+        let listener = StdListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            site: self.clone(),
+            counts: Mutex::new(HashMap::new()),
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+            released: watch::Sender::new(false),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("testsite")
+            .enable_all()
+            .build()?;
+        let (shutdown, stopped) = oneshot::channel();
+        let accept_state = state.clone();
+        let thread = std::thread::Builder::new().name("testsite-accept".into()).spawn(move || {
+            runtime.block_on(accept_loop(listener, accept_state, stopped));
+            // Requests that never answer are still parked: drop them instead of waiting.
+            runtime.shutdown_background();
+        })?;
+        Ok(ServerHandle { addr, state, shutdown: Some(shutdown), thread: Some(thread) })
+    }
+}
+
+impl ServerHandle {
+    /// The site's root URL, `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> Url {
+        // Cannot fail: an IP address and a port always make a valid URL.
+        Url::parse(&format!("http://{}/", self.addr)).expect("valid URL")
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Requests received for `path` (with query, as in `/a?b=c`).
+    pub fn requests(&self, path: &str) -> usize {
+        let counts = self.state.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.get(path).copied().unwrap_or(0)
+    }
+
+    /// Requests received in all.
+    pub fn total_requests(&self) -> usize {
+        let counts = self.state.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.values().sum()
+    }
+
+    /// The most requests ever in flight at once (from arrival to the response head).
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.peak.load(Ordering::SeqCst)
+    }
+
+    /// TCP connections accepted so far (keep-alive shows as far fewer than requests).
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn accept_loop(listener: StdListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => return tracing::error!("test site cannot listen: {e}"),
+    };
+    loop {
+        let (tcp, _) = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors, say: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(serve_connection(state.clone(), tcp));
+    }
+}
+
+async fn serve_connection(state: Arc<State>, tcp: TcpStream) {
+    let ctl = Arc::new(ConnCtl::default());
+    let io = TokioIo::new(FaultyStream { inner: tcp, ctl: ctl.clone(), garbage_sent: false });
+    let service = service_fn(move |req| answer(state.clone(), ctl.clone(), req));
+    // An error here is a fault we injected or a client that went away: nothing to report.
+    let _ = http1::Builder::new().keep_alive(true).serve_connection(io, service).await;
+}
+
+/// Counts a request in flight for as long as it lives.
+struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a State) -> (InFlight<'a>, usize) {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.peak.fetch_max(now, Ordering::SeqCst);
+        (InFlight(state), now)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Closes the connection without a response (hyper drops a connection whose service fails).
+#[derive(Debug)]
+struct CloseConnection;
+
+impl std::fmt::Display for CloseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed on purpose")
+    }
+}
+
+impl std::error::Error for CloseConnection {}
+
+async fn answer(
+    state: Arc<State>,
+    ctl: Arc<ConnCtl>,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<SiteBody>, CloseConnection> {
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let count = {
+        let mut counts = state.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = counts.entry(path.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    let (_in_flight, now) = InFlight::enter(&state);
+    if let Some(n) = state.site.barrier {
+        if now >= n {
+            state.released.send_replace(true);
+        }
+        let mut released = state.released.subscribe();
+        let _ = tokio::time::timeout(BARRIER_WAIT, released.wait_for(|r| *r)).await;
+    }
+    let latency = state.site.latency_of(&path);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let Some(mut resource) = state.site.get(&path) else {
+        return Ok(respond(404, Some("text/html"), SiteBody::full(&b"<h1>404 Not Found</h1>"[..])));
+    };
+    loop {
+        return Ok(match resource {
+            Resource::Page { status, content_type, body, .. } => {
+                respond(*status, content_type.as_deref(), SiteBody::full(body.clone()))
+            }
+            Resource::Redirect { status, location } => {
+                let body = format!("<a href=\"{location}\">moved</a>");
+                let mut response = respond(*status, Some("text/html"), SiteBody::full(body));
+                if let Ok(value) = location.parse() {
+                    response.headers_mut().insert(hyper::header::LOCATION, value);
+                }
+                response
+            }
+            Resource::Fault(Fault::Reset) => {
+                ctl.reset.store(true, Ordering::SeqCst);
+                return Err(CloseConnection);
+            }
+            Resource::Fault(Fault::CloseMidBody { len }) => {
+                let body = SiteBody::generated(*len as u64, (*len / 2) as u64, None, true);
+                respond(200, Some("text/html"), body)
+            }
+            Resource::Fault(Fault::NeverAnswer) => std::future::pending().await,
+            Resource::Fault(Fault::Garbage) => {
+                ctl.garbage.store(true, Ordering::SeqCst);
+                let mut response = respond(200, Some("text/html"), SiteBody::full(Bytes::new()));
+                let close = hyper::header::HeaderValue::from_static("close");
+                response.headers_mut().insert(hyper::header::CONNECTION, close);
+                response
+            }
+            Resource::Fault(Fault::Huge { len }) => {
+                respond(200, Some("application/octet-stream"), SiteBody::generated(*len, *len, None, false))
+            }
+            Resource::Fault(Fault::Trickle { len, chunk, interval }) => {
+                let body = SiteBody::generated(*len as u64, *len as u64, Some((*chunk, *interval)), false);
+                respond(200, Some("text/html"), body)
+            }
+            Resource::Fault(Fault::FlakyClose { failures, then }) => {
+                if count <= *failures {
+                    return Err(CloseConnection);
+                }
+                resource = then;
+                continue;
+            }
+        });
+    }
+}
+
+fn respond(status: u16, content_type: Option<&str>, body: SiteBody) -> Response<SiteBody> {
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(value) = content_type.and_then(|ct| ct.parse().ok()) {
+        response.headers_mut().insert(hyper::header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// A response body: held in memory, or generated chunk by chunk (huge, trickling or cut short)
+/// so that a 1 GiB body never takes 1 GiB of memory.
+pub struct SiteBody {
+    full: Option<Bytes>,
+    /// Content-Length announced.
+    declared: u64,
+    /// Bytes still to send before ending (or failing).
+    remaining: u64,
+    /// Bytes per frame and the pause between frames, for a trickle.
+    pace: Option<(usize, Duration)>,
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// End with an error (hyper then drops the connection mid-body).
+    fail: bool,
+    chunk: Bytes,
+}
+
+impl std::fmt::Debug for SiteBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteBody").field("declared", &self.declared).field("remaining", &self.remaining).finish()
+    }
+}
+
+impl SiteBody {
+    fn full(bytes: impl Into<Bytes>) -> SiteBody {
+        let bytes = bytes.into();
+        let len = bytes.len() as u64;
+        SiteBody { full: Some(bytes), declared: len, remaining: 0, pace: None, sleep: None, fail: false, chunk: Bytes::new() }
+    }
+
+    fn generated(declared: u64, send: u64, pace: Option<(usize, Duration)>, fail: bool) -> SiteBody {
+        let filler = b"All work and no play makes a crawler a dull crawler. ";
+        let chunk: Vec<u8> = filler.iter().copied().cycle().take(CHUNK).collect();
+        SiteBody { full: None, declared, remaining: send, pace, sleep: None, fail, chunk: Bytes::from(chunk) }
+    }
+}
+
+impl Body for SiteBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(bytes) = self.full.take() {
+            return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
+        if self.remaining == 0 {
+            return Poll::Ready(self.fail.then(|| Err("body cut short on purpose".into())));
+        }
+        if let Some(sleep) = self.sleep.as_mut() {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.sleep = None;
+        }
+        let step = self.pace.map_or(CHUNK, |(chunk, _)| chunk.clamp(1, CHUNK));
+        let n = (step as u64).min(self.remaining) as usize;
+        self.remaining -= n as u64;
+        if let Some((_, interval)) = self.pace {
+            self.sleep = Some(Box::pin(tokio::time::sleep(interval)));
+        }
+        Poll::Ready(Some(Ok(Frame::data(self.chunk.slice(..n)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.full.is_none() && self.remaining == 0 && !self.fail
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.declared)
+    }
+}
+
+/// Per-connection switches that the request handler flips to misbehave below HTTP.
+#[derive(Debug, Default)]
+struct ConnCtl {
+    /// Reset (RST) instead of closing politely when the connection is dropped.
+    reset: AtomicBool,
+    /// Write [`GARBAGE`] instead of the response.
+    garbage: AtomicBool,
+}
+
+/// A `TcpStream` that obeys [`ConnCtl`].
+struct FaultyStream {
+    inner: TcpStream,
+    ctl: Arc<ConnCtl>,
+    garbage_sent: bool,
+}
+
+impl Drop for FaultyStream {
+    fn drop(&mut self) {
+        if self.ctl.reset.load(Ordering::SeqCst) {
+            // SO_LINGER 0: closing sends RST, not FIN.
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for FaultyStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for FaultyStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if !self.ctl.garbage.load(Ordering::SeqCst) {
+            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        }
+        if !self.garbage_sent {
+            match Pin::new(&mut self.inner).poll_write(cx, GARBAGE) {
+                Poll::Ready(Ok(_)) => self.garbage_sent = true,
+                other => return other,
+            }
+        }
+        // Swallow hyper's response: the peer gets the garbage alone.
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
