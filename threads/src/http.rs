@@ -1,0 +1,92 @@
+//! One blocking HTTP GET with ureq: a shared `Agent` (keep-alive pool, no redirects, the
+//! crawl's timeout), the body read up to the cap, and ureq's errors mapped onto
+//! [`NetError`] so every model reports the same failure the same way.
+
+use std::io::Read;
+use std::time::Duration;
+
+use shared::page::BODY_CAP;
+use shared::NetError;
+use url::Url;
+
+/// A response as the crawler needs it: status, headers, the body up to [`BODY_CAP`].
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Header names and raw values, in the order received.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body, at most [`BODY_CAP`] bytes.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The headers as `page::interpret` takes them.
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+    }
+}
+
+/// A blocking HTTP client shared by every worker thread.
+///
+/// `ureq::Agent` is `Send + Sync` and clones share one connection pool, so the workers reuse each
+/// other's keep-alive connections, as aiohttp's `ClientSession` did for the chapter's crawler.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// A client whose pool can keep one idle connection per worker.
+    pub fn new(timeout: Duration, max_tasks: usize) -> Client {
+        let agent = ureq::Agent::config_builder()
+            // The crawler records redirects and decides itself whether to follow them.
+            .max_redirects(0)
+            // A 404 is data, not an error.
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .max_idle_connections(max_tasks.max(1))
+            .max_idle_connections_per_host(max_tasks.max(1))
+            .user_agent(concat!("crawler-models-threads/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        Client { agent }
+    }
+
+    /// GETs `url` once: `Err` for a network failure of any kind, never a panic.
+    pub fn get(&self, url: &Url) -> Result<Response, NetError> {
+        let mut response = self.agent.get(url.as_str()).call().map_err(classify)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .collect();
+        let mut body = Vec::new();
+        // `take` keeps at most the cap and stops reading there: a huge body is cut, not drained.
+        response
+            .body_mut()
+            .as_reader()
+            .take(BODY_CAP)
+            .read_to_end(&mut body)
+            .map_err(|e| classify(ureq::Error::from(e)))?;
+        Ok(Response { status, headers, body })
+    }
+}
+
+/// Maps ureq's error onto the shared kinds.
+fn classify(error: ureq::Error) -> NetError {
+    match error {
+        ureq::Error::Timeout(_) => NetError::Timeout,
+        ureq::Error::HostNotFound => NetError::HostNotFound,
+        ureq::Error::ConnectionFailed => NetError::ConnectionRefused,
+        ureq::Error::Io(e) => NetError::from_io(&e),
+        ureq::Error::Protocol(_) | ureq::Error::BadUri(_) | ureq::Error::LargeResponseHeader(..) => {
+            NetError::MalformedResponse
+        }
+        other => {
+            tracing::debug!("unclassified client error: {other}");
+            NetError::Other
+        }
+    }
+}
