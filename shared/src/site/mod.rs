@@ -175,8 +175,9 @@ impl Site {
         self
     }
 
-    /// Holds every request until `n` requests are in flight at once (or 10 seconds pass), then
-    /// lets all through. With it, "the crawler reaches `--max-tasks n`" is a fact the server
+    /// Holds every request but the root's (`/`, which must be answered for the crawl to find
+    /// any other page) until `n` requests are in flight at once (or 10 seconds pass), then lets
+    /// all through. With it, "the crawler reaches `--max-tasks n`" is a fact the server
     /// observes, not a matter of timing luck.
     pub fn with_barrier(mut self, n: usize) -> Site {
         self.barrier = Some(n);

@@ -213,7 +213,7 @@ async fn answer(
         *n
     };
     let (_in_flight, now) = InFlight::enter(&state);
-    if let Some(n) = state.site.barrier {
+    if let Some(n) = state.site.barrier.filter(|_| path != "/") {
         if now >= n {
             state.released.send_replace(true);
         }

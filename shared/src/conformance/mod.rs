@@ -1,0 +1,198 @@
+//! The conformance suite: scenarios every model must pass, unchanged, each against a fresh test
+//! site on 127.0.0.1. A model's `tests/conformance.rs` is one line:
+//!
+//! ```ignore
+//! shared::conformance_tests!(threads::crawl);
+//! ```
+//!
+//! which makes one `#[test]` per scenario (so they run in parallel and fail one by one), or call
+//! [`run_all`] to run them all in one go.
+
+mod chapter;
+mod faults;
+mod limits;
+mod scale;
+
+use std::time::Duration;
+
+pub use chapter::*;
+pub use faults::*;
+pub use limits::*;
+pub use scale::*;
+
+use crate::site::{Expected, ServerHandle, Site};
+use crate::{Config, FetchStatistic, Report};
+
+/// A model's crawl function: what every scenario is given.
+pub type CrawlFn = fn(&Config) -> Report;
+
+/// Every scenario, by name, in a stable order.
+pub const SCENARIOS: &[(&str, fn(CrawlFn))] = &[
+    ("link", link),
+    ("link_cycle", link_cycle),
+    ("self_link_counts", self_link_counts),
+    ("prohibited_host", prohibited_host),
+    ("port_is_ignored", port_is_ignored),
+    ("non_http_links", non_http_links),
+    ("redirect", redirect),
+    ("redirect_chain", redirect_chain),
+    ("redirect_limit", redirect_limit),
+    ("redirect_cycle", redirect_cycle),
+    ("redirect_join", redirect_join),
+    ("redirect_to_refused_host", redirect_to_refused_host),
+    ("not_redirects", not_redirects),
+    ("encodings", encodings),
+    ("content_types", content_types),
+    ("xml_links", xml_links),
+    ("roots_and_exclude", roots_and_exclude),
+    ("max_tasks_reached_exactly", max_tasks_reached_exactly),
+    ("max_tries_with_closed_connections", max_tries_with_closed_connections),
+    ("fault_reset", fault_reset),
+    ("fault_close_mid_body", fault_close_mid_body),
+    ("fault_never_answer", fault_never_answer),
+    ("fault_garbage", fault_garbage),
+    ("fault_huge_body", fault_huge_body),
+    ("fault_slow_trickle", fault_slow_trickle),
+    ("fault_refused", fault_refused),
+    ("max_pages", max_pages),
+    ("max_depth", max_depth),
+    ("generated_site_one_task", generated_site_one_task),
+    ("generated_site_fifty_tasks", generated_site_fifty_tasks),
+    ("one_task_is_deterministic", one_task_is_deterministic),
+    ("stop_prints_partial_report", stop_prints_partial_report),
+];
+
+/// Runs every scenario against `crawl`, then panics listing each one that failed.
+pub fn run_all(crawl: CrawlFn) {
+    let failed: Vec<&str> = SCENARIOS
+        .iter()
+        .filter(|(name, scenario)| {
+            eprintln!("conformance: {name}");
+            std::panic::catch_unwind(|| scenario(crawl)).is_err()
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(failed.is_empty(), "conformance scenarios failed: {failed:?}");
+}
+
+/// One `#[test]` per conformance scenario, for the crawl function given.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($crawl:path) => {
+        $crate::conformance_tests!(@each $crawl;
+            link, link_cycle, self_link_counts, prohibited_host, port_is_ignored, non_http_links,
+            redirect, redirect_chain, redirect_limit, redirect_cycle, redirect_join,
+            redirect_to_refused_host, not_redirects, encodings, content_types, xml_links,
+            roots_and_exclude, max_tasks_reached_exactly, max_tries_with_closed_connections,
+            fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
+            fault_slow_trickle, fault_refused, max_pages, max_depth, generated_site_one_task,
+            generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report);
+    };
+    (@each $crawl:path; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::conformance::$name($crawl);
+            }
+        )*
+    };
+}
+
+/// A finished crawl of a test site, with the server still up for its counters.
+#[derive(Debug)]
+pub struct Run {
+    /// The server: ask it how often each path was requested.
+    pub server: ServerHandle,
+    /// The configuration crawled with.
+    pub config: Config,
+    /// The crawl's report, already checked against the invariants every report must hold.
+    pub report: Report,
+}
+
+impl Run {
+    /// Serves `site`, crawls it from `/` with `tweak` applied to the default config.
+    pub fn new(crawl: CrawlFn, site: &Site, tweak: impl FnOnce(&mut Config)) -> Run {
+        let server = site.serve("127.0.0.1:0").expect("test site starts");
+        let mut config = Config::new([server.url().as_str()]).expect("valid root");
+        config.timeout = Duration::from_secs(5);
+        tweak(&mut config);
+        let report = crawl(&config);
+        check_invariants(&report);
+        Run { server, config, report }
+    }
+
+    /// The absolute URL of `path` on this run's site.
+    pub fn url(&self, path: &str) -> String {
+        self.server.url().join(path).expect("valid path").to_string()
+    }
+
+    /// The record of `path`; panics, listing what was done, if there is none.
+    pub fn stat(&self, path: &str) -> &FetchStatistic {
+        let url = self.url(path);
+        self.report.get(&url).unwrap_or_else(|| panic!("no record for {url}; done: {:#?}", self.urls()))
+    }
+
+    /// Every URL done, sorted.
+    pub fn urls(&self) -> Vec<&str> {
+        self.report.stats.iter().map(|s| s.url.as_str()).collect()
+    }
+
+    /// Asserts the URLs done are exactly `paths` on this site.
+    pub fn assert_done(&self, paths: &[&str]) {
+        let mut want: Vec<String> = paths.iter().map(|p| self.url(p)).collect();
+        want.sort();
+        assert_eq!(self.urls(), want, "URLs done");
+    }
+
+    /// Asserts the report agrees with the site's oracle, and that every URL done was requested
+    /// from the server exactly `tries` times (1 unless faults are retried).
+    pub fn assert_oracle(&self, site: &Site) {
+        let expected = site.expected(&self.config);
+        let got: Vec<Expected> = self.report.stats.iter().map(Expected::of).collect();
+        if got != expected {
+            let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).take(10).collect();
+            let extra: Vec<_> = got.iter().filter(|g| !expected.contains(g)).take(10).collect();
+            panic!(
+                "report differs from the oracle ({} records, {} expected)\nmissing or wrong: {missing:#?}\nunexpected: {extra:#?}",
+                got.len(),
+                expected.len()
+            );
+        }
+    }
+
+    /// Asserts each URL done was requested from the server exactly once.
+    pub fn assert_each_fetched_once(&self) {
+        for stat in &self.report.stats {
+            let url = url::Url::parse(&stat.url).expect("URL in normal form");
+            let path = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            assert_eq!(self.server.requests(&path), 1, "requests for {path}");
+        }
+        assert_eq!(self.server.total_requests(), self.report.stats.len(), "requests in all");
+    }
+}
+
+/// What every report must hold, whatever the site: sorted distinct URLs in normal form, exactly
+/// one of status and exception, `num_new_urls <= num_urls`, redirects shaped as the contract says.
+pub fn check_invariants(report: &Report) {
+    for pair in report.stats.windows(2) {
+        assert!(pair[0].url < pair[1].url, "sorted and distinct: {} then {}", pair[0].url, pair[1].url);
+    }
+    for s in &report.stats {
+        let parsed = url::Url::parse(&s.url).expect("absolute URL");
+        assert_eq!(parsed.as_str(), s.url, "normal form");
+        assert!(parsed.fragment().is_none(), "no fragment: {}", s.url);
+        assert!(s.status.is_none() != s.exception.is_none(), "exactly one of status, exception: {s:?}");
+        assert!(s.num_new_urls <= s.num_urls, "num_new_urls <= num_urls: {s:?}");
+        if let Some(next) = &s.next_url {
+            assert_eq!(url::Url::parse(next).expect("absolute").as_str(), next, "next_url normal form");
+            assert_eq!((s.size, s.num_urls, s.num_new_urls), (0, 0, 0), "redirect record: {s:?}");
+            assert!(s.content_type.is_none() && s.encoding.is_none(), "redirect record: {s:?}");
+        }
+        if s.exception.is_some() {
+            assert_eq!((s.size, s.num_urls), (0, 0), "failure record: {s:?}");
+        }
+    }
+}
