@@ -30,7 +30,7 @@ pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
         if stop.is_triggered() {
             std::process::exit(EXIT_INTERRUPTED.into());
         }
-        eprintln!("interrupted: finishing the fetches in flight and printing the report");
+        eprintln!("interrupted: taking no new URLs; printing the report of what is done");
         stop.trigger();
     });
     if let Err(e) = handler {
@@ -59,8 +59,14 @@ where
         }
         Err(e) => {
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad arguments");
-            eprintln!("{first} (see --help)");
+            // clap's first paragraph, on one line: "error: ... <ROOT>..." without the usage.
+            let first: Vec<&str> = text
+                .lines()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("{} (see --help)", first.join(" "));
             return Err(ExitCode::from(EXIT_USAGE));
         }
     };

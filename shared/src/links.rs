@@ -64,7 +64,9 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
             let rest = rest.strip_prefix(b"\"").or(rest.strip_prefix(b"'")).unwrap_or(rest);
             let end = rest
                 .iter()
-                .position(|&b| matches!(b, b'"' | b'\'' | b';' | b'/' | b'>') || b.is_ascii_whitespace())
+                .position(|&b| {
+                    matches!(b, b'"' | b'\'' | b';' | b'/' | b'>') || b.is_ascii_whitespace()
+                })
                 .unwrap_or(rest.len());
             if let Some(enc) = Encoding::for_label(&rest[..end]) {
                 // HTML: a meta tag cannot switch an ASCII-compatible parse to UTF-16.
@@ -106,8 +108,12 @@ pub fn extract(page_url: &Url, text: &str) -> Vec<Url> {
     let mut seen = HashSet::new();
     let mut links = Vec::new();
     for element in document.select(&LINKS) {
-        let Some(href) = element.value().attr("href") else { continue };
-        let Ok(mut url) = base.join(href) else { continue };
+        let Some(href) = element.value().attr("href") else {
+            continue;
+        };
+        let Ok(mut url) = base.join(href) else {
+            continue;
+        };
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
             continue;
         }
@@ -191,7 +197,10 @@ mod tests {
     fn charset_order() {
         let (t, e) = decode(Some("shift_jis"), b"<meta charset=utf-8>\x83\x65");
         assert_eq!((e.name(), t.ends_with('テ')), ("Shift_JIS", true));
-        let (_, e) = decode(Some("no-such-charset"), b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=EUC-KR\">");
+        let (_, e) = decode(
+            Some("no-such-charset"),
+            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=EUC-KR\">",
+        );
         assert_eq!(e.name(), "EUC-KR");
         let (t, e) = decode(Some("iso-8859-1"), b"\xef\xbb\xbfcaf\xc3\xa9");
         assert_eq!((e.name(), &*t), ("UTF-8", "café"));

@@ -3,9 +3,9 @@
 
 use url::Url;
 
+use crate::Policy;
 use crate::links;
 use crate::report::FetchStatistic;
-use crate::Policy;
 
 /// The statuses that are redirects when they carry a `Location` (304 is not one).
 pub const REDIRECTS: [u16; 6] = [300, 301, 302, 303, 307, 308];
@@ -45,9 +45,9 @@ impl Outcome {
     /// The record, whatever the outcome.
     pub fn stat(&self) -> &FetchStatistic {
         match self {
-            Outcome::Redirect { stat, .. } | Outcome::Page { stat, .. } | Outcome::Record { stat } => {
-                stat
-            }
+            Outcome::Redirect { stat, .. }
+            | Outcome::Page { stat, .. }
+            | Outcome::Record { stat } => stat,
         }
     }
 }
@@ -95,18 +95,19 @@ pub fn interpret<'h>(
         num_urls: 0,
         num_new_urls: 0,
     };
-    if REDIRECTS.contains(&status) {
-        if let Some(mut target) = location.and_then(|l| url.join(l.trim()).ok()) {
-            target.set_fragment(None);
-            stat.next_url = Some(target.to_string());
-            let allowed = policy.allowed(&target);
-            return Outcome::Redirect { stat, target, allowed };
-        }
+    if REDIRECTS.contains(&status)
+        && let Some(mut target) = location.and_then(|l| url.join(l.trim()).ok())
+    {
+        target.set_fragment(None);
+        stat.next_url = Some(target.to_string());
+        let allowed = policy.allowed(&target);
+        return Outcome::Redirect { stat, target, allowed };
     }
     stat.size = body.len() as u64;
     let (media_type, charset) = parse_content_type(content_type.as_deref());
     stat.content_type = media_type;
-    if status == 200 && matches!(stat.content_type.as_deref(), Some("text/html" | "application/xml"))
+    if status == 200
+        && matches!(stat.content_type.as_deref(), Some("text/html" | "application/xml"))
     {
         let (text, encoding) = links::decode(charset.as_deref(), body);
         stat.encoding = Some(encoding.name().to_ascii_lowercase());
@@ -126,12 +127,16 @@ pub fn interpret<'h>(
 /// assert_eq!((t.as_deref(), c.as_deref()), (Some("text/html"), Some("ISO-8859-1")));
 /// ```
 pub fn parse_content_type(header: Option<&str>) -> (Option<String>, Option<String>) {
-    let Some(header) = header else { return (None, None) };
+    let Some(header) = header else {
+        return (None, None);
+    };
     let mut parts = header.split(';');
     let media_type = parts.next().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
     let charset = parts.find_map(|param| {
         let (key, value) = param.split_once('=')?;
-        key.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"').to_string())
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_string())
     });
     (media_type, charset.filter(|c| !c.is_empty()))
 }
@@ -151,7 +156,8 @@ mod tests {
     #[test]
     fn redirect_statuses() {
         for status in REDIRECTS {
-            let out = run(status, &[("Location", "/next"), ("Content-Type", "text/html")], b"moved");
+            let out =
+                run(status, &[("Location", "/next"), ("Content-Type", "text/html")], b"moved");
             let Outcome::Redirect { stat, target, allowed } = out else { panic!("{status}") };
             assert_eq!(target.as_str(), "http://h/next");
             assert!(allowed);
@@ -193,10 +199,20 @@ mod tests {
         assert_eq!(links.len(), 2);
         assert_eq!((stat.num_urls, stat.size), (2, body.len() as u64));
         assert_eq!(stat.encoding.as_deref(), Some("utf-8"));
-        assert!(matches!(run(200, &[("content-type", "application/xml")], body), Outcome::Page { .. }));
-        for (status, ct) in [(404, "text/html"), (200, "image/png"), (200, "text/plain"), (500, "text/html")] {
-            let Outcome::Record { stat } = run(status, &[("content-type", ct)], body) else { panic!() };
-            assert_eq!((stat.num_urls, stat.encoding, stat.content_type.as_deref()), (0, None, Some(ct)));
+        assert!(matches!(
+            run(200, &[("content-type", "application/xml")], body),
+            Outcome::Page { .. }
+        ));
+        for (status, ct) in
+            [(404, "text/html"), (200, "image/png"), (200, "text/plain"), (500, "text/html")]
+        {
+            let Outcome::Record { stat } = run(status, &[("content-type", ct)], body) else {
+                panic!()
+            };
+            assert_eq!(
+                (stat.num_urls, stat.encoding, stat.content_type.as_deref()),
+                (0, None, Some(ct))
+            );
         }
         let Outcome::Record { stat } = run(200, &[], body) else { panic!() };
         assert_eq!(stat.content_type, None);

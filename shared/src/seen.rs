@@ -149,7 +149,10 @@ mod tests {
         let links = [url("http://h/"), url("http://h/a"), url("http://h/b")];
         let (num_new, next) = seen.add_links(&jobs[0], &links);
         assert_eq!(num_new, 2);
-        assert_eq!(next.iter().map(|j| j.url.as_str()).collect::<Vec<_>>(), ["http://h/a", "http://h/b"]);
+        assert_eq!(
+            next.iter().map(|j| j.url.as_str()).collect::<Vec<_>>(),
+            ["http://h/a", "http://h/b"]
+        );
         assert_eq!((next[0].depth, next[0].max_redirect), (1, 10));
         assert_eq!(seen.add_links(&next[0], &links), (0, vec![]));
     }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use shared::page::{interpret, Outcome};
+use shared::page::{Outcome, interpret};
 use shared::{Config, FetchStatistic, Job, Policy, Report, Seen};
 
 use crate::http::Client;

@@ -5,8 +5,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use shared::page::BODY_CAP;
 use shared::NetError;
+use shared::page::BODY_CAP;
 use url::Url;
 
 /// A response as the crawler needs it: status, headers, the body up to [`BODY_CAP`].
@@ -81,9 +81,9 @@ fn classify(error: ureq::Error) -> NetError {
         ureq::Error::HostNotFound => NetError::HostNotFound,
         ureq::Error::ConnectionFailed => NetError::ConnectionRefused,
         ureq::Error::Io(e) => NetError::from_io(&e),
-        ureq::Error::Protocol(_) | ureq::Error::BadUri(_) | ureq::Error::LargeResponseHeader(..) => {
-            NetError::MalformedResponse
-        }
+        ureq::Error::Protocol(_)
+        | ureq::Error::BadUri(_)
+        | ureq::Error::LargeResponseHeader(..) => NetError::MalformedResponse,
         other => {
             tracing::debug!("unclassified client error: {other}");
             NetError::Other

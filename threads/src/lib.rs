@@ -27,6 +27,6 @@ pub mod http;
 pub mod queue;
 pub mod seen;
 
-pub use crawler::{crawl, Crawler};
+pub use crawler::{Crawler, crawl};
 pub use queue::JoinableQueue;
 pub use seen::{SeenMode, SeenSet};

@@ -191,8 +191,14 @@ mod tests {
         let q = Arc::new(JoinableQueue::<u8>::new());
         q.put(1);
         assert_eq!(q.get(), Some(1)); // taken, never marked done: join would block forever
-        let getter = { let q = q.clone(); std::thread::spawn(move || q.get()) };
-        let joiner = { let q = q.clone(); std::thread::spawn(move || q.join()) };
+        let getter = {
+            let q = q.clone();
+            std::thread::spawn(move || q.get())
+        };
+        let joiner = {
+            let q = q.clone();
+            std::thread::spawn(move || q.join())
+        };
         q.close();
         assert_eq!(getter.join().unwrap(), None);
         joiner.join().unwrap();

@@ -40,7 +40,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let min = Duration::from_millis(cli.latency_ms);
     let latency = match cli.latency_max_ms {
-        Some(max) if max > cli.latency_ms => Latency::Uniform { min, max: Duration::from_millis(max) },
+        Some(max) if max > cli.latency_ms => {
+            Latency::Uniform { min, max: Duration::from_millis(max) }
+        }
         _ => Latency::Fixed(min),
     };
     let site = match &cli.dir {
@@ -62,6 +64,11 @@ fn main() -> ExitCode {
     };
     println!("{}", server.url());
     eprintln!("serving {} resources; Ctrl-C to stop", site.len());
+    if cli.dir.is_none() {
+        let ideal: Vec<String> =
+            [1, 10, 100].iter().map(|&n| format!("{:.3}", site.ideal_secs(n))).collect();
+        eprintln!("ideal crawl time at --max-tasks 1/10/100: {} secs", ideal.join("/"));
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     if let Err(e) = ctrlc::set_handler(move || {
         let _ = tx.send(());

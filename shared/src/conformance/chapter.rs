@@ -15,9 +15,9 @@ pub fn link(crawl: CrawlFn) {
     assert_eq!((root.status, root.num_urls, root.num_new_urls), (Some(200), 1, 1));
     assert_eq!(root.content_type.as_deref(), Some("text/html"));
     assert_eq!(root.encoding.as_deref(), Some("utf-8"));
-    let foo = run.stat("/foo");
-    assert_eq!((foo.num_urls, foo.num_new_urls), (0, 0));
-    assert!(foo.size > 0);
+    let leaf = run.stat("/foo");
+    assert_eq!((leaf.num_urls, leaf.num_new_urls), (0, 0));
+    assert!(leaf.size > 0);
     run.assert_each_fetched_once();
 }
 
@@ -69,7 +69,13 @@ pub fn port_is_ignored(crawl: CrawlFn) {
 
 /// mailto:, javascript:, ftp: and data: links are not counted; http links are.
 pub fn non_http_links(crawl: CrawlFn) {
-    let links = ["mailto:me@example.com", "javascript:void(0)", "ftp://127.0.0.1/f", "data:text/html,x", "/ok"];
+    let links = [
+        "mailto:me@example.com",
+        "javascript:void(0)",
+        "ftp://127.0.0.1/f",
+        "data:text/html,x",
+        "/ok",
+    ];
     let site = Site::new().page("/", &links).page("/ok", &[]);
     let run = Run::new(crawl, &site, |_| {});
     run.assert_done(&["/", "/ok"]);
@@ -126,7 +132,10 @@ pub fn redirect_limit(crawl: CrawlFn) {
 
 /// foo redirects to bar, which redirects back to foo: both recorded once, the crawl ends.
 pub fn redirect_cycle(crawl: CrawlFn) {
-    let site = Site::new().page("/", &["/foo"]).redirect("/foo", "/bar", 302).redirect("/bar", "/foo", 302);
+    let site = Site::new()
+        .page("/", &["/foo"])
+        .redirect("/foo", "/bar", 302)
+        .redirect("/bar", "/foo", 302);
     let run = Run::new(crawl, &site, |_| {});
     run.assert_done(&["/", "/bar", "/foo"]);
     assert_eq!(run.stat("/foo").next_url.as_deref(), Some(run.url("/bar").as_str()));
@@ -178,7 +187,8 @@ pub fn not_redirects(crawl: CrawlFn) {
 /// never stop a page from being parsed.
 pub fn encodings(crawl: CrawlFn) {
     let latin1 = b"<p>caf\xe9</p><a href=\"/a\">a</a>".to_vec();
-    let sjis_meta = b"<meta charset=\"Shift_JIS\"><p>\x83\x65\x83\x58\x83\x67</p><a href=/b>b</a>".to_vec();
+    let sjis_meta =
+        b"<meta charset=\"Shift_JIS\"><p>\x83\x65\x83\x58\x83\x67</p><a href=/b>b</a>".to_vec();
     let broken = b"<p>\xff\xfe\xc3</p><a href=/c>c</a>".to_vec();
     let site = Site::new()
         .page("/", &["/latin1", "/sjis", "/broken"])
@@ -198,11 +208,14 @@ pub fn encodings(crawl: CrawlFn) {
     run.assert_oracle(&site);
 }
 
+/// (path, status, Content-Type sent, content_type reported, num_urls).
+type Case = (&'static str, u16, Option<&'static str>, Option<&'static str>, usize);
+
 /// Only 200 text/html and application/xml are parsed; the media type is reported without its
 /// parameters, lower-case; no Content-Type reports null.
 pub fn content_types(crawl: CrawlFn) {
     let body = Bytes::from_static(b"<a href=\"/leaf\">leaf</a>");
-    let cases: [(&str, u16, Option<&str>, Option<&str>, usize); 7] = [
+    let cases: [Case; 7] = [
         ("/html", 200, Some("TEXT/HTML; charset=UTF-8"), Some("text/html"), 1),
         ("/xml", 200, Some("application/xml"), Some("application/xml"), 1),
         ("/plain", 200, Some("text/plain"), Some("text/plain"), 0),
@@ -218,7 +231,11 @@ pub fn content_types(crawl: CrawlFn) {
     let run = Run::new(crawl, &site, |_| {});
     for (path, status, _, reported, num_urls) in cases {
         let s = run.stat(path);
-        assert_eq!((s.status, s.content_type.as_deref(), s.num_urls), (Some(status), reported, num_urls), "{path}");
+        assert_eq!(
+            (s.status, s.content_type.as_deref(), s.num_urls),
+            (Some(status), reported, num_urls),
+            "{path}"
+        );
         assert_eq!(s.size, body.len() as u64, "{path}");
         assert_eq!(s.encoding.is_some(), num_urls > 0, "encoding only for parsed pages: {path}");
     }
@@ -232,7 +249,13 @@ pub fn xml_links(crawl: CrawlFn) {
 <entry><link href="/entry/1"/></entry><entry><link href="/entry/2"/></entry></feed>"#;
     let site = Site::new()
         .page("/", &["/feed.xml"])
-        .raw("/feed.xml", 200, Some("application/xml"), xml, &["/feed-home", "/entry/1", "/entry/2"])
+        .raw(
+            "/feed.xml",
+            200,
+            Some("application/xml"),
+            xml,
+            &["/feed-home", "/entry/1", "/entry/2"],
+        )
         .page("/feed-home", &[])
         .page("/entry/1", &[])
         .page("/entry/2", &[]);
@@ -258,6 +281,7 @@ pub fn roots_and_exclude(crawl: CrawlFn) {
     run.assert_done(&["/", "/a", "/other-root"]);
     assert_eq!(run.stat("/").num_urls, 1);
     assert_eq!(run.stat("/a").num_new_urls, 0, "a root is seen from the start");
-    let excluded_root = Run::new(crawl, &site, |c| *c = c.clone().with_exclude("127").expect("valid"));
+    let excluded_root =
+        Run::new(crawl, &site, |c| *c = c.clone().with_exclude("127").expect("valid"));
     excluded_root.assert_done(&["/"]);
 }

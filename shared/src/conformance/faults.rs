@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use super::{check_invariants, CrawlFn, Run};
+use super::{CrawlFn, Run, check_invariants};
+use crate::Config;
 use crate::page::BODY_CAP;
 use crate::site::{Fault, Site};
-use crate::Config;
 
 /// A site whose root links to a fault at `/fault` and to a healthy `/after`.
 fn fault_site(fault: Fault) -> Site {

@@ -26,8 +26,11 @@ use crate::{Config, FetchStatistic, Report};
 /// A model's crawl function: what every scenario is given.
 pub type CrawlFn = fn(&Config) -> Report;
 
+/// A scenario: given a model's crawl, it passes or panics.
+pub type Scenario = fn(CrawlFn);
+
 /// Every scenario, by name, in a stable order.
-pub const SCENARIOS: &[(&str, fn(CrawlFn))] = &[
+pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("link", link),
     ("link_cycle", link_cycle),
     ("self_link_counts", self_link_counts),
@@ -129,7 +132,9 @@ impl Run {
     /// The record of `path`; panics, listing what was done, if there is none.
     pub fn stat(&self, path: &str) -> &FetchStatistic {
         let url = self.url(path);
-        self.report.get(&url).unwrap_or_else(|| panic!("no record for {url}; done: {:#?}", self.urls()))
+        self.report
+            .get(&url)
+            .unwrap_or_else(|| panic!("no record for {url}; done: {:#?}", self.urls()))
     }
 
     /// Every URL done, sorted.
@@ -178,16 +183,28 @@ impl Run {
 /// one of status and exception, `num_new_urls <= num_urls`, redirects shaped as the contract says.
 pub fn check_invariants(report: &Report) {
     for pair in report.stats.windows(2) {
-        assert!(pair[0].url < pair[1].url, "sorted and distinct: {} then {}", pair[0].url, pair[1].url);
+        assert!(
+            pair[0].url < pair[1].url,
+            "sorted and distinct: {} then {}",
+            pair[0].url,
+            pair[1].url
+        );
     }
     for s in &report.stats {
         let parsed = url::Url::parse(&s.url).expect("absolute URL");
         assert_eq!(parsed.as_str(), s.url, "normal form");
         assert!(parsed.fragment().is_none(), "no fragment: {}", s.url);
-        assert!(s.status.is_none() != s.exception.is_none(), "exactly one of status, exception: {s:?}");
+        assert!(
+            s.status.is_none() != s.exception.is_none(),
+            "exactly one of status, exception: {s:?}"
+        );
         assert!(s.num_new_urls <= s.num_urls, "num_new_urls <= num_urls: {s:?}");
         if let Some(next) = &s.next_url {
-            assert_eq!(url::Url::parse(next).expect("absolute").as_str(), next, "next_url normal form");
+            assert_eq!(
+                url::Url::parse(next).expect("absolute").as_str(),
+                next,
+                "next_url normal form"
+            );
             assert_eq!((s.size, s.num_urls, s.num_new_urls), (0, 0, 0), "redirect record: {s:?}");
             assert!(s.content_type.is_none() && s.encoding.is_none(), "redirect record: {s:?}");
         }

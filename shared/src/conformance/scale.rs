@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{check_invariants, CrawlFn, Run};
-use crate::site::{Latency, SiteSpec};
+use super::{CrawlFn, Run, check_invariants};
 use crate::Config;
+use crate::site::{Latency, SiteSpec};
 
 /// A 2,000-page site: redirects, chains, 404s, images, legacy charsets, a deep chain, cycles.
 fn big_site() -> crate::site::Site {

@@ -83,7 +83,8 @@ impl SiteSpec {
         for (i, href) in entry.iter_mut().enumerate().skip(1) {
             if rng.chance(self.redirect_chains) {
                 for step in 0..3 {
-                    let next = if step == 2 { page_path(i) } else { format!("/rc/{i}/{}", step + 1) };
+                    let next =
+                        if step == 2 { page_path(i) } else { format!("/rc/{i}/{}", step + 1) };
                     let status = [302, 307, 308][step];
                     site = site.redirect(&format!("/rc/{i}/{step}"), &next, status);
                 }
@@ -99,12 +100,17 @@ impl SiteSpec {
             children[rng.below(i)].push(i);
         }
         for (i, kids) in children.iter().enumerate() {
-            let want = self.links_min + rng.below(self.links_max.saturating_sub(self.links_min) + 1);
+            let want =
+                self.links_min + rng.below(self.links_max.saturating_sub(self.links_min) + 1);
             let mut links: Vec<String> = kids.iter().map(|&k| entry[k].clone()).collect();
             while links.len() < want {
                 let k = rng.below(n);
                 // Now and then the same target twice, once with a fragment: one URL after all.
-                let href = if rng.chance(0.1) { format!("{}#s{}", entry[k], rng.below(9)) } else { entry[k].clone() };
+                let href = if rng.chance(0.1) {
+                    format!("{}#s{}", entry[k], rng.below(9))
+                } else {
+                    entry[k].clone()
+                };
                 links.push(href);
             }
             if i == 0 && self.deep_chain > 0 {
@@ -128,7 +134,8 @@ impl SiteSpec {
             };
         }
         for d in 0..self.deep_chain {
-            let next = if d + 1 == self.deep_chain { "/".to_string() } else { format!("/deep/{}", d + 1) };
+            let next =
+                if d + 1 == self.deep_chain { "/".to_string() } else { format!("/deep/{}", d + 1) };
             site = site.page(&format!("/deep/{d}"), &[&next]);
         }
         site
@@ -161,9 +168,17 @@ pub(crate) fn html_page(path: &str, links: &[&str], extra: &str, size: usize) ->
 /// A page in windows-1252 (charset in the header) or Shift_JIS (charset only in a `<meta>`).
 fn legacy_page(site: Site, path: &str, links: &[&str], size: usize, japanese: bool) -> Site {
     let (encoding, header, text) = if japanese {
-        (encoding_rs::SHIFT_JIS, "text/html", "<meta charset=\"shift_jis\"><p>テストページ、クローラー</p>")
+        (
+            encoding_rs::SHIFT_JIS,
+            "text/html",
+            "<meta charset=\"shift_jis\"><p>テストページ、クローラー</p>",
+        )
     } else {
-        (encoding_rs::WINDOWS_1252, "text/html; charset=windows-1252", "<p>Café, naïve façade, déjà vu</p>")
+        (
+            encoding_rs::WINDOWS_1252,
+            "text/html; charset=windows-1252",
+            "<p>Café, naïve façade, déjà vu</p>",
+        )
     };
     let html = html_page(path, links, "", size).replacen("<body>", &format!("<body>{text}"), 1);
     let (bytes, _, unmappable) = encoding.encode(&html);

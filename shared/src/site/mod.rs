@@ -134,23 +134,36 @@ impl Site {
     /// Adds a 200 `text/html` page at `path` that links to `links` (hrefs, in this order).
     pub fn page(self, path: &str, links: &[&str]) -> Site {
         let body = generate::html_page(path, links, "", 0);
-        self.resource(path, Resource::Page {
-            status: 200,
-            content_type: Some("text/html; charset=utf-8".into()),
-            body: Bytes::from(body),
-            links: links.iter().map(|l| l.to_string()).collect(),
-        })
+        self.resource(
+            path,
+            Resource::Page {
+                status: 200,
+                content_type: Some("text/html; charset=utf-8".into()),
+                body: Bytes::from(body),
+                links: links.iter().map(|l| l.to_string()).collect(),
+            },
+        )
     }
 
     /// Adds a response with any status, Content-Type and body; `links` are the hrefs the body
     /// holds, for the oracle.
-    pub fn raw(self, path: &str, status: u16, content_type: Option<&str>, body: impl Into<Bytes>, links: &[&str]) -> Site {
-        self.resource(path, Resource::Page {
-            status,
-            content_type: content_type.map(String::from),
-            body: body.into(),
-            links: links.iter().map(|l| l.to_string()).collect(),
-        })
+    pub fn raw(
+        self,
+        path: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: impl Into<Bytes>,
+        links: &[&str],
+    ) -> Site {
+        self.resource(
+            path,
+            Resource::Page {
+                status,
+                content_type: content_type.map(String::from),
+                body: body.into(),
+                links: links.iter().map(|l| l.to_string()).collect(),
+            },
+        )
     }
 
     /// Adds a redirect from `path` to `location` with `status`.
@@ -224,8 +237,10 @@ impl Site {
                     continue;
                 }
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let web: String =
-                    rel.components().map(|c| format!("/{}", c.as_os_str().to_string_lossy())).collect();
+                let web: String = rel
+                    .components()
+                    .map(|c| format!("/{}", c.as_os_str().to_string_lossy()))
+                    .collect();
                 let content_type = content_type_of(&path);
                 let body = Bytes::from(std::fs::read(&path)?);
                 let page = Resource::Page {

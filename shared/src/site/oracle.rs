@@ -7,7 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::{Fault, Resource, Site};
-use crate::page::{parse_content_type, REDIRECTS};
+use crate::page::{REDIRECTS, parse_content_type};
 use crate::{Config, FetchStatistic, Policy};
 
 /// The part of a URL's record that a correct crawl fixes, whatever its concurrency.
@@ -88,7 +88,12 @@ impl Site {
         let mut queue: VecDeque<Visit> = config
             .roots
             .iter()
-            .map(|url| Visit { url: url.clone(), max_redirect: config.max_redirect, depth: 0, round: 1 })
+            .map(|url| Visit {
+                url: url.clone(),
+                max_redirect: config.max_redirect,
+                depth: 0,
+                round: 1,
+            })
             .collect();
         let admit = |seen: &HashSet<Url>, depth: u32| {
             config.max_depth.is_none_or(|max| depth <= max)
@@ -103,7 +108,8 @@ impl Site {
                 None => url.path().to_string(),
             };
             total += self.latency_of(&path);
-            let answer = if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
+            let answer =
+                if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
             let mut record = Expected {
                 url: url.to_string(),
                 status: None,
@@ -137,11 +143,16 @@ impl Site {
                 Answer::Body { status, content_type, links } => {
                     record.status = Some(status);
                     record.content_type = parse_content_type(content_type).0;
-                    let parsed = matches!(record.content_type.as_deref(), Some("text/html" | "application/xml"));
+                    let parsed = matches!(
+                        record.content_type.as_deref(),
+                        Some("text/html" | "application/xml")
+                    );
                     if status == 200 && parsed {
                         let mut distinct = Vec::new();
                         for href in links {
-                            let Ok(mut link) = url.join(href) else { continue };
+                            let Ok(mut link) = url.join(href) else {
+                                continue;
+                            };
                             link.set_fragment(None);
                             if policy.allowed(&link) && !distinct.contains(&link) {
                                 distinct.push(link);
@@ -179,7 +190,9 @@ impl Site {
                 Resource::Page { status, content_type, links, .. } => {
                     Answer::Body { status: *status, content_type: content_type.as_deref(), links }
                 }
-                Resource::Redirect { status, location } => Answer::Redirect { status: *status, location },
+                Resource::Redirect { status, location } => {
+                    Answer::Redirect { status: *status, location }
+                }
                 Resource::Fault(Fault::Huge { .. }) => Answer::Body {
                     status: 200,
                     content_type: Some("application/octet-stream"),
@@ -190,7 +203,10 @@ impl Site {
                     if takes * 2 < config.timeout {
                         Answer::Body { status: 200, content_type: Some("text/html"), links: &[] }
                     } else {
-                        assert!(takes > config.timeout * 2, "a trickle this close to the timeout has no one right answer");
+                        assert!(
+                            takes > config.timeout * 2,
+                            "a trickle this close to the timeout has no one right answer"
+                        );
                         Answer::Fail
                     }
                 }
@@ -201,9 +217,9 @@ impl Site {
                     }
                     Answer::Fail
                 }
-                Resource::Fault(Fault::Reset | Fault::CloseMidBody { .. } | Fault::NeverAnswer | Fault::Garbage) => {
-                    Answer::Fail
-                }
+                Resource::Fault(
+                    Fault::Reset | Fault::CloseMidBody { .. } | Fault::NeverAnswer | Fault::Garbage,
+                ) => Answer::Fail,
             };
         }
     }
@@ -229,7 +245,15 @@ mod tests {
             .redirect("/bar", "/baz", 302)
             .page("/baz", &[]);
         let urls: Vec<String> = site.expected(&config(10)).into_iter().map(|e| e.url).collect();
-        assert_eq!(urls, ["http://127.0.0.1:9/", "http://127.0.0.1:9/bar", "http://127.0.0.1:9/baz", "http://127.0.0.1:9/foo"]);
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:9/",
+                "http://127.0.0.1:9/bar",
+                "http://127.0.0.1:9/baz",
+                "http://127.0.0.1:9/foo"
+            ]
+        );
     }
 
     /// A redirect limit of 0 stops at the first redirect.
@@ -243,7 +267,10 @@ mod tests {
     /// Every generated page is reachable, and the ideal time is bounded by both terms.
     #[test]
     fn generated_site_is_reachable() {
-        let spec = SiteSpec { latency: Latency::Fixed(Duration::from_millis(10)), ..SiteSpec::with_pages(500) };
+        let spec = SiteSpec {
+            latency: Latency::Fixed(Duration::from_millis(10)),
+            ..SiteSpec::with_pages(500)
+        };
         let site = spec.generate();
         let expected = site.expected(&config(10));
         let pages = expected.iter().filter(|e| e.url.contains("/p/")).count();

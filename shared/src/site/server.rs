@@ -84,11 +84,12 @@ impl Site {
             .build()?;
         let (shutdown, stopped) = oneshot::channel();
         let accept_state = state.clone();
-        let thread = std::thread::Builder::new().name("testsite-accept".into()).spawn(move || {
-            runtime.block_on(accept_loop(listener, accept_state, stopped));
-            // Requests that never answer are still parked: drop them instead of waiting.
-            runtime.shutdown_background();
-        })?;
+        let thread =
+            std::thread::Builder::new().name("testsite-accept".into()).spawn(move || {
+                runtime.block_on(accept_loop(listener, accept_state, stopped));
+                // Requests that never answer are still parked: drop them instead of waiting.
+                runtime.shutdown_background();
+            })?;
         Ok(ServerHandle { addr, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 }
@@ -256,11 +257,14 @@ async fn answer(
                 response.headers_mut().insert(hyper::header::CONNECTION, close);
                 response
             }
-            Resource::Fault(Fault::Huge { len }) => {
-                respond(200, Some("application/octet-stream"), SiteBody::generated(*len, *len, None, false))
-            }
+            Resource::Fault(Fault::Huge { len }) => respond(
+                200,
+                Some("application/octet-stream"),
+                SiteBody::generated(*len, *len, None, false),
+            ),
             Resource::Fault(Fault::Trickle { len, chunk, interval }) => {
-                let body = SiteBody::generated(*len as u64, *len as u64, Some((*chunk, *interval)), false);
+                let body =
+                    SiteBody::generated(*len as u64, *len as u64, Some((*chunk, *interval)), false);
                 respond(200, Some("text/html"), body)
             }
             Resource::Fault(Fault::FlakyClose { failures, then }) => {
@@ -302,7 +306,10 @@ pub struct SiteBody {
 
 impl std::fmt::Debug for SiteBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SiteBody").field("declared", &self.declared).field("remaining", &self.remaining).finish()
+        f.debug_struct("SiteBody")
+            .field("declared", &self.declared)
+            .field("remaining", &self.remaining)
+            .finish()
     }
 }
 
@@ -310,13 +317,34 @@ impl SiteBody {
     fn full(bytes: impl Into<Bytes>) -> SiteBody {
         let bytes = bytes.into();
         let len = bytes.len() as u64;
-        SiteBody { full: Some(bytes), declared: len, remaining: 0, pace: None, sleep: None, fail: false, chunk: Bytes::new() }
+        SiteBody {
+            full: Some(bytes),
+            declared: len,
+            remaining: 0,
+            pace: None,
+            sleep: None,
+            fail: false,
+            chunk: Bytes::new(),
+        }
     }
 
-    fn generated(declared: u64, send: u64, pace: Option<(usize, Duration)>, fail: bool) -> SiteBody {
+    fn generated(
+        declared: u64,
+        send: u64,
+        pace: Option<(usize, Duration)>,
+        fail: bool,
+    ) -> SiteBody {
         let filler = b"All work and no play makes a crawler a dull crawler. ";
         let chunk: Vec<u8> = filler.iter().copied().cycle().take(CHUNK).collect();
-        SiteBody { full: None, declared, remaining: send, pace, sleep: None, fail, chunk: Bytes::from(chunk) }
+        SiteBody {
+            full: None,
+            declared,
+            remaining: send,
+            pace,
+            sleep: None,
+            fail,
+            chunk: Bytes::from(chunk),
+        }
     }
 }
 
@@ -384,13 +412,21 @@ impl Drop for FaultyStream {
 }
 
 impl AsyncRead for FaultyStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for FaultyStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if !self.ctl.garbage.load(Ordering::SeqCst) {
             return Pin::new(&mut self.inner).poll_write(cx, buf);
         }
@@ -412,4 +448,3 @@ impl AsyncWrite for FaultyStream {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
-
