@@ -11,6 +11,25 @@
 //! 4. When the unfinished count reaches zero, `join` returns, the queue is closed, and the idle
 //!    workers' `get` returns `None`: they exit and are joined.
 //!
+//! # The race the chapter warns about
+//! A worker that checks whether a link is in the seen-set under one lock and inserts it under
+//! another can be overtaken in between by a worker holding the same link: both find it new, both
+//! queue it. [`SeenSet`] has that racy way ([`SeenSet::add_links_racy`]) beside the correct one
+//! ([`SeenSet::add_links_locked`]), and a [`Crawler`] can be built on either with [`SeenMode`].
+//!
+//! | step | thread A | thread B | seen-set | queue |
+//! |---|---|---|---|---|
+//! | 1 | lock, `/leaf/0` not in seen: new, unlock | | `{}` | |
+//! | 2 | | lock, `/leaf/0` not in seen: new, unlock | `{}` | |
+//! | 3 | lock, insert, unlock, `put` | | `{/leaf/0}` | `/leaf/0` |
+//! | 4 | | lock, insert (already there), unlock, `put` | `{/leaf/0}` | `/leaf/0` twice |
+//!
+//! The compiler accepts this: every access is locked, so there is no *data* race. The bug is a
+//! *logic* race, a decision taken under one lock and acted on under another. On an event loop
+//! the same code is safe, because nothing else runs between two `.await`s (see the `coroutine`
+//! crate). `examples/race_demo.rs` shows the duplicates on every run; `tests/loom.rs` proves the
+//! interleaving exists with the loom model checker. The crate's README walks through it.
+//!
 //! # Layout
 //! - [`queue`]: [`JoinableQueue`], Python's `queue.Queue` on crossbeam-channel.
 //! - [`seen`]: [`SeenSet`] and [`SeenMode`]: the locked check-and-insert and the racy one.

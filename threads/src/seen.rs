@@ -1,10 +1,18 @@
 //! [`SeenSet`]: the seen-set shared by the worker threads, and the two ways to check-and-insert
 //! a link that the chapter's lesson compares: one critical section (correct) or two (racy).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
+use std::time::Duration;
 
 use shared::{Admit, Job, Seen};
 use url::Url;
+
+// Under `--cfg loom` the lock is loom's, so that the model checker in `tests/loom.rs` can
+// interleave two workers at every point where the real scheduler could.
+#[cfg(loom)]
+use loom::sync::{Mutex, MutexGuard};
+#[cfg(not(loom))]
+use std::sync::{Mutex, MutexGuard};
 
 /// How workers add links to the seen-set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -12,12 +20,12 @@ pub enum SeenMode {
     /// Check and insert in one critical section: a link is enqueued exactly once.
     #[default]
     Locked,
-    /// Check under one lock, insert under another, with an optional `window` between them:
-    /// free of data races, yet two workers can both find a link new and both enqueue it.
+    /// Check under one lock, insert under another, with a `window` between them: free of data
+    /// races, yet two workers can both find a link new and both enqueue it.
     Racy {
-        /// Yields of the thread between the check and the insert (0: none), to widen the window
-        /// the race needs.
-        window: u32,
+        /// How long the worker pauses between the check and the insert (zero: not at all), to
+        /// widen the window the race needs, as a preemption at that point would.
+        window: Duration,
     },
 }
 
@@ -54,31 +62,67 @@ impl SeenSet {
         self.lock().add_links(job, links)
     }
 
-    /// The racy way, the chapter's warning made real: `contains` under one lock, then the lock is
-    /// released, then the insert under another. Another worker holding the same link can run in
-    /// that gap; both find it new and both enqueue it.
-    pub fn add_links_racy(&self, job: &Job, links: &[Url], window: u32) -> (usize, Vec<Job>) {
-        let mut num_new = 0;
+    /// The racy way, the chapter's warning made real. The shape is the chapter's own:
+    /// `new = links - seen` under one lock, the lock released, then `seen |= new` under another.
+    /// Another worker holding the same links can run in the gap; both find them new and both
+    /// enqueue them. No data race (every access is locked), so the compiler has no objection.
+    pub fn add_links_racy(&self, job: &Job, links: &[Url], window: Duration) -> (usize, Vec<Job>) {
+        // Check: which links are new? The guard is dropped at the end of the statement.
+        let new: Vec<&Url> = {
+            let seen = self.lock();
+            links.iter().filter(|link| !seen.contains(link)).collect()
+        };
+        // The gap. Another worker may run here, check the same links, and find them new too.
+        #[cfg(not(loom))]
+        if !window.is_zero() {
+            std::thread::sleep(window);
+        }
+        #[cfg(loom)]
+        let _ = window;
+        // Insert, under a second lock. `admit` answering `Seen` (another worker got there
+        // first) is ignored: acting on the stale check is exactly the check-then-act race.
+        let mut seen = self.lock();
         let mut jobs = Vec::new();
-        for link in links {
-            let unseen = !self.lock().contains(link); // lock released at the end of this line
-            for _ in 0..window {
-                std::thread::yield_now();
-            }
-            if unseen {
-                num_new += 1;
-                // Whether `admit` now says `Seen` (another worker got there first) is ignored:
-                // that is exactly the check-then-act race.
-                if self.lock().admit(link, job.depth + 1) != Admit::Refused {
-                    jobs.push(self.lock().link_job(link, job));
-                }
+        for link in &new {
+            if seen.admit(link, job.depth + 1) != Admit::Refused {
+                jobs.push(seen.link_job(link, job));
             }
         }
-        (num_new, jobs)
+        (new.len(), jobs)
     }
 
     /// Follows a redirect, in one critical section.
     pub fn add_redirect(&self, job: &Job, target: &Url) -> Option<Job> {
         self.lock().add_redirect(job, target)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use shared::Config;
+
+    fn setup() -> (Seen, Job, Vec<Url>) {
+        let mut config = Config::new(["http://h/"]).unwrap();
+        config.max_pages = Some(3);
+        let (seen, roots) = Seen::new(&config);
+        let links = ["http://h/", "http://h/a", "http://h/b", "http://h/c"]
+            .map(|u| Url::parse(u).unwrap())
+            .to_vec();
+        (seen, roots[0].clone(), links)
+    }
+
+    /// On one thread there is nobody to race with: both ways give the same answer, caps included.
+    #[test]
+    fn racy_and_locked_agree_without_contention() {
+        let (seen, job, links) = setup();
+        let locked = SeenSet::new(seen.clone(), SeenMode::Locked);
+        let racy = SeenSet::new(seen, SeenMode::Racy { window: Duration::ZERO });
+        let (a, b) = (locked.add_links(&job, &links), racy.add_links(&job, &links));
+        assert_eq!(a, b);
+        assert_eq!(a.0, 3, "three links were new");
+        assert_eq!(a.1.len(), 2, "--max-pages 3 lets two of them in beside the root");
+        assert_eq!(locked.add_links(&job, &links).1, vec![]);
+        assert_eq!(racy.add_links(&job, &links).1, vec![]);
     }
 }
