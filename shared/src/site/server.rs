@@ -448,3 +448,50 @@ impl AsyncWrite for FaultyStream {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// The server holds thousands of connections open at once: 2,000 clients connect, all send a
+    /// request, and every one gets its answer.
+    #[test]
+    fn thousands_of_simultaneous_connections() {
+        let server = Site::new().page("/", &[]).serve("127.0.0.1:0").unwrap();
+        let mut clients: Vec<std::net::TcpStream> =
+            (0..2_000).map(|_| std::net::TcpStream::connect(server.addr()).unwrap()).collect();
+        for c in &mut clients {
+            c.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        }
+        for c in &mut clients {
+            let mut answer = String::new();
+            c.read_to_string(&mut answer).unwrap();
+            assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        }
+        assert_eq!(server.requests("/"), 2_000);
+        assert_eq!(server.connections(), 2_000);
+    }
+
+    /// A keep-alive connection serves many requests, and dropping the handle stops the server.
+    #[test]
+    fn keep_alive_and_stop_on_drop() {
+        let server = Site::new().page("/a", &[]).serve("127.0.0.1:0").unwrap();
+        let addr = server.addr();
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        for _ in 0..3 {
+            c.write_all(b"GET /a HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+            let mut answer = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !answer.ends_with(b"</html>\n") {
+                let n = c.read(&mut buf).unwrap();
+                assert!(n > 0, "connection closed early");
+                answer.extend_from_slice(&buf[..n]);
+            }
+            assert!(answer.starts_with(b"HTTP/1.1 200 OK"));
+        }
+        assert_eq!((server.requests("/a"), server.connections()), (3, 1));
+        drop(server);
+        assert!(std::net::TcpStream::connect(addr).is_err(), "stopped when dropped");
+    }
+}
