@@ -169,10 +169,7 @@ impl Run {
     pub fn assert_each_fetched_once(&self) {
         for stat in &self.report.stats {
             let url = url::Url::parse(&stat.url).expect("URL in normal form");
-            let path = match url.query() {
-                Some(q) => format!("{}?{q}", url.path()),
-                None => url.path().to_string(),
-            };
+            let path = crate::site::path_of(&url);
             assert_eq!(self.server.requests(&path), 1, "requests for {path}");
         }
         assert_eq!(self.server.total_requests(), self.report.stats.len(), "requests in all");

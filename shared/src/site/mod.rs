@@ -259,6 +259,14 @@ impl Site {
     }
 }
 
+/// The key a URL is served and counted under: its path with its query, as in `/a?b=c`.
+pub fn path_of(url: &url::Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
 /// The Content-Type served for a file, from its extension.
 fn content_type_of(path: &Path) -> &'static str {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());

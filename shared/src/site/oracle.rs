@@ -103,10 +103,7 @@ impl Site {
         while let Some(visit) = queue.pop_front() {
             rounds = rounds.max(visit.round);
             let url = &visit.url;
-            let path = match url.query() {
-                Some(q) => format!("{}?{q}", url.path()),
-                None => url.path().to_string(),
-            };
+            let path = super::path_of(url);
             total += self.latency_of(&path);
             let answer =
                 if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
