@@ -225,7 +225,8 @@ impl Site {
     }
 
     /// A site serving the files under `dir`: `/a/b.html` is the file `dir/a/b.html`, a folder's
-    /// path serves its `index.html`, and the Content-Type comes from the file's extension.
+    /// path serves its `index.html` (`/a` redirects to `/a/`), and the Content-Type comes from
+    /// the file's extension.
     pub fn from_dir(dir: &Path) -> std::io::Result<Site> {
         let mut site = Site::new();
         let mut stack = vec![dir.to_path_buf()];
@@ -251,6 +252,13 @@ impl Site {
                 };
                 if let Some(folder) = web.strip_suffix("/index.html") {
                     site.resources.insert(format!("{folder}/"), page.clone());
+                    if !folder.is_empty() {
+                        // As a web server does: `/sub` redirects to `/sub/`.
+                        let location = format!("{folder}/");
+                        site.resources
+                            .entry(folder.to_string())
+                            .or_insert(Resource::Redirect { status: 301, location });
+                    }
                 }
                 site.resources.insert(web, page);
             }
@@ -283,5 +291,34 @@ fn content_type_of(path: &Path) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("pdf") => "application/pdf",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of files becomes a site: files by path, index.html for folders, types by
+    /// extension, and a folder without its slash redirects to it.
+    #[test]
+    fn from_dir_serves_files() {
+        let dir = std::env::temp_dir().join(format!("testsite-from-dir-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("index.html"), "<a href=sub/>sub</a>").unwrap();
+        std::fs::write(dir.join("sub/index.html"), "sub").unwrap();
+        std::fs::write(dir.join("sub/data.xml"), "<x/>").unwrap();
+        let site = Site::from_dir(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let content_type = |path: &str| match site.get(path) {
+            Some(Resource::Page { content_type, .. }) => content_type.clone(),
+            other => panic!("{path}: {other:?}"),
+        };
+        assert_eq!(content_type("/").as_deref(), Some("text/html"));
+        assert_eq!(content_type("/sub/").as_deref(), Some("text/html"));
+        assert_eq!(content_type("/sub/data.xml").as_deref(), Some("application/xml"));
+        assert!(
+            matches!(site.get("/sub"), Some(Resource::Redirect { status: 301, location }) if location == "/sub/")
+        );
+        assert!(site.get("/missing").is_none());
     }
 }
