@@ -22,7 +22,14 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
     let config = match parse(std::env::args_os()) {
         Ok(config) => config,
-        Err(code) => return code,
+        Err(exit) => {
+            if exit.code == 0 {
+                print!("{}", exit.message);
+            } else {
+                eprintln!("{}", exit.message);
+            }
+            return ExitCode::from(exit.code);
+        }
     };
     init_logging(config.verbosity);
     let stop = config.stop.clone();
@@ -44,9 +51,18 @@ pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
     if report.interrupted { ExitCode::from(EXIT_INTERRUPTED) } else { ExitCode::SUCCESS }
 }
 
-/// Parses the command line into a [`Config`]; on error prints one line (or the help) and gives
-/// the exit code.
-pub fn parse<I, T>(argv: I) -> Result<Config, ExitCode>
+/// Why the binary exits before crawling: `--help` or `--version` (code 0, the text for stdout)
+/// or bad arguments (code 2, one line for stderr).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// The process exit status.
+    pub code: u8,
+    /// What to print.
+    pub message: String,
+}
+
+/// Parses the command line into a [`Config`], or says how to exit instead.
+pub fn parse<I, T>(argv: I) -> Result<Config, Exit>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -54,26 +70,24 @@ where
     let args = match Args::try_parse_from(argv) {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            let _ = e.print();
-            return Err(ExitCode::SUCCESS);
+            return Err(Exit { code: 0, message: e.render().to_string() });
         }
         Err(e) => {
-            let text = e.render().to_string();
             // clap's first paragraph, on one line: "error: ... <ROOT>..." without the usage.
+            let text = e.render().to_string();
             let first: Vec<&str> = text
                 .lines()
                 .skip_while(|l| l.trim().is_empty())
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            eprintln!("{} (see --help)", first.join(" "));
-            return Err(ExitCode::from(EXIT_USAGE));
+            return Err(Exit {
+                code: EXIT_USAGE,
+                message: format!("{} (see --help)", first.join(" ")),
+            });
         }
     };
-    Config::try_from(args).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(EXIT_USAGE)
-    })
+    Config::try_from(args).map_err(|e| Exit { code: EXIT_USAGE, message: format!("error: {e}") })
 }
 
 /// Logging on stderr: warnings by default, `-v` info, `-vv` debug, `-vvv` trace, `-q` errors
@@ -93,4 +107,47 @@ pub fn init_logging(verbosity: i8) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exit(argv: &[&str]) -> Exit {
+        parse(std::iter::once("threads").chain(argv.iter().copied())).expect_err("must exit")
+    }
+
+    /// Bad arguments of every kind exit 2 with exactly one line.
+    #[test]
+    fn bad_arguments_exit_2_with_one_line() {
+        for argv in [
+            &[][..],
+            &["--bogus", "x.org"],
+            &["x.org", "--max-tasks", "many"],
+            &["x.org", "--max-tasks", "0"],
+            &["ftp://x.org/"],
+            &["x.org", "--exclude", "[a-"],
+        ] {
+            let e = exit(argv);
+            assert_eq!(e.code, EXIT_USAGE, "{argv:?}");
+            assert_eq!(e.message.lines().count(), 1, "{argv:?}: {}", e.message);
+            assert!(e.message.starts_with("error: "), "{}", e.message);
+        }
+        assert!(exit(&[]).message.contains("<ROOT>"), "names what is missing");
+    }
+
+    /// --help and --version exit 0 with their text.
+    #[test]
+    fn help_and_version_exit_0() {
+        assert_eq!(exit(&["--help"]).code, 0);
+        assert!(exit(&["--help"]).message.contains("--max-tasks"));
+        assert_eq!(exit(&["--version"]).code, 0);
+    }
+
+    /// Good arguments give a Config.
+    #[test]
+    fn good_arguments_crawl() {
+        let config = parse(["threads", "x.org", "--json"]).unwrap();
+        assert!(config.json);
+    }
 }

@@ -171,7 +171,7 @@ fn parse_root(input: &str) -> Result<Url, Error> {
         return Err(bad("empty"));
     }
     let with_scheme =
-        if trimmed.contains("://") { trimmed.to_string() } else { format!("http://{trimmed}") };
+        if has_scheme(trimmed) { trimmed.to_string() } else { format!("http://{trimmed}") };
     let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("only http and https URLs can be crawled"));
@@ -181,6 +181,14 @@ fn parse_root(input: &str) -> Result<Url, Error> {
     }
     url.set_fragment(None);
     Ok(url)
+}
+
+/// Whether `input` starts with `scheme://` (a letter, then letters, digits, `+`, `-`, `.`).
+fn has_scheme(input: &str) -> bool {
+    input.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
 }
 
 /// The first line of a (possibly multi-line) message, so that errors stay on one line.
@@ -200,9 +208,10 @@ mod tests {
     /// A root without a scheme is http, and the normal form drops the fragment and default port.
     #[test]
     fn roots_are_normalized() {
-        let c = args(&["Example.COM:80/a#frag", "https://x.org"]).unwrap();
+        let c = args(&["Example.COM:80/a#frag", "https://x.org", "x.org/?u=http://y"]).unwrap();
         assert_eq!(c.roots[0].as_str(), "http://example.com/a");
         assert_eq!(c.roots[1].as_str(), "https://x.org/");
+        assert_eq!(c.roots[2].as_str(), "http://x.org/?u=http://y");
     }
 
     /// Duplicate roots are crawled once.

@@ -58,9 +58,11 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
         let tag_start = from + at;
         let tag_end = find(&lower[tag_start..], b">").map_or(lower.len(), |e| tag_start + e);
         let tag = &lower[tag_start..tag_end];
-        if let Some(c) = find(tag, b"charset") {
-            let rest = &tag[c + b"charset".len()..];
-            let rest = rest.trim_ascii_start().strip_prefix(b"=")?.trim_ascii_start();
+        // A tag that mentions "charset" without "charset=" (name="charset-note") is skipped.
+        let value = find(tag, b"charset")
+            .and_then(|c| tag[c + b"charset".len()..].trim_ascii_start().strip_prefix(b"="));
+        if let Some(rest) = value {
+            let rest = rest.trim_ascii_start();
             let rest = rest.strip_prefix(b"\"").or(rest.strip_prefix(b"'")).unwrap_or(rest);
             let end = rest
                 .iter()
@@ -208,6 +210,8 @@ mod tests {
         assert_eq!((e.name(), &*t), ("UTF-8", "bad \u{fffd} bytes"));
         let (_, e) = decode(None, b"<meta charset=\"utf-16\">");
         assert_eq!(e.name(), "UTF-8");
+        let (_, e) = decode(None, b"<meta name=\"charset-note\" content=x><meta charset=koi8-r>");
+        assert_eq!(e.name(), "KOI8-R", "a meta that only mentions charset is skipped");
     }
 
     proptest! {

@@ -39,7 +39,7 @@ fn main() {
     let pages = 1 + HUBS + LEAVES;
     println!(
         "site: {pages} pages ({HUBS} hubs all linking to the same {LEAVES} leaves); \
-         racy: a pause of {WINDOW:?} between check and insert"
+         the first hub requests answered together; racy: a pause of {WINDOW:?} between check and insert"
     );
     for threads in THREADS {
         for (name, mode) in

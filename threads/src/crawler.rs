@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use shared::page::{Outcome, interpret};
-use shared::{Config, FetchStatistic, Job, Policy, Report, Seen};
+use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen};
 
 use crate::http::Client;
 use crate::queue::JoinableQueue;
@@ -62,35 +62,42 @@ impl Crawler {
     /// workers still inside a fetch finish it on their own, detached.
     pub fn crawl(self: &Arc<Self>) -> Report {
         let t0 = Instant::now();
-        let workers: Vec<JoinHandle<()>> = (0..self.config.max_tasks)
-            .filter_map(|i| {
-                let crawler = self.clone();
-                let spawned = std::thread::Builder::new()
-                    .name(format!("worker-{i}"))
-                    .spawn(move || crawler.work());
-                // Out of threads: crawl with those we have, as long as there is one.
-                spawned.inspect_err(|e| tracing::error!("cannot start worker {i}: {e}")).ok()
-            })
-            .collect();
-        if workers.is_empty() {
-            self.work_here();
-        }
-        // A weak reference: the hook outlives the crawl inside `config.stop`.
+        // Ctrl-C closes the queue. A weak reference: the hook outlives the crawl in `config.stop`.
         let weak: Weak<Crawler> = Arc::downgrade(self);
         self.config.stop.on_stop(move || {
             if let Some(crawler) = weak.upgrade() {
                 crawler.queue.close();
             }
         });
+        let mut workers: Vec<JoinHandle<()>> = Vec::with_capacity(self.config.max_tasks);
+        for i in 0..self.config.max_tasks {
+            let crawler = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn(move || crawler.work());
+            match spawned {
+                Ok(worker) => workers.push(worker),
+                Err(e) => {
+                    // Out of threads: crawl with those we have (the first failure says it all).
+                    tracing::error!("started {i} of {} workers: {e}", self.config.max_tasks);
+                    break;
+                }
+            }
+        }
+        if workers.is_empty() {
+            self.work_here();
+        }
         self.queue.join();
         let interrupted = self.config.stop.is_triggered();
-        let todo = if interrupted { self.queue.unfinished() } else { 0 };
         self.queue.close();
         if !interrupted {
             for worker in workers {
                 let _ = worker.join();
             }
         }
+        // Todo is what was still waiting in the queue (Python's `qsize`); fetches in flight when
+        // Ctrl-C came are in neither Todo nor Done.
+        let todo = self.queue.len();
         let done = std::mem::take(&mut *self.done.lock().unwrap_or_else(PoisonError::into_inner));
         Report::new(done, todo, t0.elapsed(), self.config.max_tasks, interrupted)
     }
@@ -112,17 +119,16 @@ impl Crawler {
         }
     }
 
-    /// Fetches one job and marks it done, even if something in between panics: a lost
-    /// `task_done` would leave `join` waiting forever.
+    /// Fetches one job and marks it done. A panic in between (a bug: no input should cause one)
+    /// still ends in a record and a `task_done`, and the worker lives on: a lost `task_done`
+    /// would leave `join` waiting forever, and a dead worker would leave its share undone.
     fn process(&self, job: &Job) {
-        struct TaskDone<'a>(&'a JoinableQueue<Job>);
-        impl Drop for TaskDone<'_> {
-            fn drop(&mut self) {
-                self.0.task_done();
-            }
+        let fetched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.fetch(job)));
+        if fetched.is_err() {
+            tracing::error!("bug: fetching {} panicked", job.url);
+            self.record(FetchStatistic::failed(job.url.as_str(), NetError::Other));
         }
-        let _done = TaskDone(&self.queue);
-        self.fetch(job);
+        self.queue.task_done();
     }
 
     /// Fetches one URL (retrying network errors up to `max_tries` requests), records it, and

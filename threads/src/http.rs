@@ -14,7 +14,7 @@ use url::Url;
 pub struct Response {
     /// HTTP status.
     pub status: u16,
-    /// Header names and raw values, in the order received.
+    /// Header names and raw values (grouped by name, as ureq's header map keeps them).
     pub headers: Vec<(String, Vec<u8>)>,
     /// The body, at most [`BODY_CAP`] bytes.
     pub body: Vec<u8>,

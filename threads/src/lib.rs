@@ -31,20 +31,20 @@
 //! interleaving exists with the loom model checker. The crate's README walks through it.
 //!
 //! # Layout
-//! - [`queue`]: [`JoinableQueue`], Python's `queue.Queue` on crossbeam-channel.
-//! - [`seen`]: [`SeenSet`] and [`SeenMode`]: the locked check-and-insert and the racy one.
-//! - [`http`]: the blocking ureq client and its error mapping.
-//! - [`crawler`]: [`Crawler`], `crawl`, `work`, `fetch`.
+//! - `queue.rs`: [`JoinableQueue`], Python's `queue.Queue` on crossbeam-channel.
+//! - `seen.rs`: [`SeenSet`] and [`SeenMode`]: the locked check-and-insert and the racy one.
+//! - `http.rs`: the blocking ureq client and its error mapping.
+//! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetch`.
 //!
 //! # Compare with
 //! - The event loop's single thread needs no lock at all: `callback::Crawler`.
 //! - The coroutines' seen-set is a plain `RefCell` on one thread, because nothing can run between
 //!   two `.await`s: `coroutine::Crawler`.
 
-pub mod crawler;
-pub mod http;
-pub mod queue;
-pub mod seen;
+mod crawler;
+mod http;
+mod queue;
+mod seen;
 
 pub use crawler::{Crawler, crawl};
 pub use queue::JoinableQueue;

@@ -181,6 +181,7 @@ pub fn not_redirects(crawl: CrawlFn) {
     }
     assert_eq!(run.stat("/nowhere").status, Some(302));
     assert_eq!(run.stat("/same").status, Some(304));
+    run.assert_oracle(&site);
 }
 
 /// Bodies are decoded by the Content-Type charset, else the meta charset, else UTF-8; bad bytes

@@ -2,7 +2,9 @@
 //! --max-depth.
 
 use super::{CrawlFn, Run};
-use crate::site::{Fault, Resource, Site, SiteSpec};
+use std::time::Duration;
+
+use crate::site::{Fault, Latency, Resource, Site, SiteSpec};
 
 /// `n` leaf pages, all linked from `/`.
 fn fan_out(n: usize) -> Site {
@@ -13,10 +15,12 @@ fn fan_out(n: usize) -> Site {
 
 /// With 100 pages waiting, the server sees exactly --max-tasks requests at once, never more. The
 /// site's barrier holds requests until that many are in flight, so "exactly" does not depend on
-/// timing luck: a crawler that ran fewer would leave the peak short.
+/// timing luck: a crawler that ran fewer would leave the peak short. Every request then takes
+/// 20 ms, so that a crawler running more than --max-tasks would have them overlap and show it.
 pub fn max_tasks_reached_exactly(crawl: CrawlFn) {
     for max_tasks in [3, 10] {
-        let site = fan_out(100).with_barrier(max_tasks);
+        let latency = Latency::Fixed(Duration::from_millis(20));
+        let site = fan_out(100).with_barrier(max_tasks).with_latency(latency);
         let run = Run::new(crawl, &site, |c| c.max_tasks = max_tasks);
         assert_eq!(run.report.stats.len(), 101);
         assert_eq!(run.server.peak_in_flight(), max_tasks, "peak of simultaneous requests");

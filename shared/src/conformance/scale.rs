@@ -1,6 +1,6 @@
 //! Generated sites at scale, checked against the oracle; determinism; and Ctrl-C.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{CrawlFn, Run, check_invariants};
 use crate::Config;
@@ -55,11 +55,8 @@ pub fn stop_prints_partial_report(crawl: CrawlFn) {
     let stop = config.stop.clone();
     let report = std::thread::scope(|s| {
         s.spawn(|| {
-            // Wait for the event "10 requests served", then press Ctrl-C.
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while server.total_requests() < 10 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(2));
-            }
+            // Wait for the event "10 requests received", then press Ctrl-C.
+            assert!(server.wait_for_requests(10, Duration::from_secs(30)), "the crawl started");
             stop.trigger();
         });
         crawl(&config)

@@ -6,6 +6,8 @@
 //! - [`Site::serve`] starts a hyper server on its own runtime; see [`server`].
 //! - [`Site::expected`] and [`Site::ideal_secs`] are the oracle; see [`oracle`].
 
+mod body;
+mod faulty;
 mod generate;
 pub mod oracle;
 pub mod server;
@@ -16,9 +18,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+pub use body::SiteBody;
 pub use generate::SiteSpec;
 pub use oracle::Expected;
 pub use server::ServerHandle;
+
+/// The Content-Type of the small page the server sends with a [`Resource::Redirect`].
+pub(crate) const REDIRECT_CONTENT_TYPE: &str = "text/html";
 
 /// One thing the site answers at a path.
 #[derive(Debug, Clone)]
@@ -238,10 +244,14 @@ impl Site {
                     continue;
                 }
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let web: String = rel
-                    .components()
-                    .map(|c| format!("/{}", c.as_os_str().to_string_lossy()))
-                    .collect();
+                // The path as a client sends it: each component percent-encoded.
+                // Cannot fail: a constant, valid URL.
+                let mut web_url = url::Url::parse("http://site/").expect("valid URL");
+                if let Ok(mut segments) = web_url.path_segments_mut() {
+                    segments.pop_if_empty();
+                    segments.extend(rel.components().map(|c| c.as_os_str().to_string_lossy()));
+                }
+                let web = web_url.path().to_string();
                 let content_type = content_type_of(&path);
                 let body = Bytes::from(std::fs::read(&path)?);
                 let page = Resource::Page {
@@ -307,6 +317,7 @@ mod tests {
         std::fs::write(dir.join("index.html"), "<a href=sub/>sub</a>").unwrap();
         std::fs::write(dir.join("sub/index.html"), "sub").unwrap();
         std::fs::write(dir.join("sub/data.xml"), "<x/>").unwrap();
+        std::fs::write(dir.join("sub/a b é.txt"), "odd name").unwrap();
         let site = Site::from_dir(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         let content_type = |path: &str| match site.get(path) {
@@ -316,6 +327,7 @@ mod tests {
         assert_eq!(content_type("/").as_deref(), Some("text/html"));
         assert_eq!(content_type("/sub/").as_deref(), Some("text/html"));
         assert_eq!(content_type("/sub/data.xml").as_deref(), Some("application/xml"));
+        assert_eq!(content_type("/sub/a%20b%20%C3%A9.txt").as_deref(), Some("text/plain"));
         assert!(
             matches!(site.get("/sub"), Some(Resource::Redirect { status: 301, location }) if location == "/sub/")
         );

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Fault, Resource, Site};
+use super::{Fault, REDIRECT_CONTENT_TYPE, Resource, Site};
 use crate::page::{REDIRECTS, parse_content_type};
 use crate::{Config, FetchStatistic, Policy};
 
@@ -116,27 +116,32 @@ impl Site {
             };
             match answer {
                 Answer::Fail => {}
-                Answer::Redirect { status, location } if REDIRECTS.contains(&status) => {
+                Answer::Redirect { status, location } => {
                     record.status = Some(status);
-                    if let Ok(mut target) = url.join(location.trim()) {
-                        target.set_fragment(None);
-                        record.next_url = Some(target.to_string());
-                        if policy.allowed(&target)
-                            && !seen.contains(&target)
-                            && visit.max_redirect > 0
-                            && admit(&seen, visit.depth)
-                        {
-                            seen.insert(target.clone());
-                            queue.push_back(Visit {
-                                url: target,
-                                max_redirect: visit.max_redirect - 1,
-                                depth: visit.depth,
-                                round: visit.round + 1,
-                            });
+                    let target = url.join(location.trim()).ok();
+                    match target.filter(|_| REDIRECTS.contains(&status)) {
+                        // Not a redirect after all (a 304, or a Location that does not
+                        // resolve): an ordinary record of the small page sent with it.
+                        None => record.content_type = Some(REDIRECT_CONTENT_TYPE.into()),
+                        Some(mut target) => {
+                            target.set_fragment(None);
+                            record.next_url = Some(target.to_string());
+                            if policy.allowed(&target)
+                                && !seen.contains(&target)
+                                && visit.max_redirect > 0
+                                && admit(&seen, visit.depth)
+                            {
+                                seen.insert(target.clone());
+                                queue.push_back(Visit {
+                                    url: target,
+                                    max_redirect: visit.max_redirect - 1,
+                                    depth: visit.depth,
+                                    round: visit.round + 1,
+                                });
+                            }
                         }
                     }
                 }
-                Answer::Redirect { status, .. } => record.status = Some(status),
                 Answer::Body { status, content_type, links } => {
                     record.status = Some(status);
                     record.content_type = parse_content_type(content_type).0;

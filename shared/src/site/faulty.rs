@@ -1,0 +1,77 @@
+//! [`FaultyStream`]: a `TcpStream` that the request handler can make misbehave below HTTP:
+//! reset instead of close, or garbage instead of the response.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// What the server answers instead of HTTP for [`Fault::Garbage`](super::Fault::Garbage).
+const GARBAGE: &[u8] = b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n";
+
+/// Per-connection switches that the request handler flips to misbehave below HTTP.
+#[derive(Debug, Default)]
+pub(super) struct ConnCtl {
+    /// Reset (RST) instead of closing politely when the connection is dropped.
+    pub(super) reset: AtomicBool,
+    /// Write [`GARBAGE`] instead of the response.
+    pub(super) garbage: AtomicBool,
+}
+
+/// A `TcpStream` that obeys [`ConnCtl`].
+pub(super) struct FaultyStream {
+    pub(super) inner: TcpStream,
+    pub(super) ctl: Arc<ConnCtl>,
+    pub(super) garbage_sent: bool,
+}
+
+impl Drop for FaultyStream {
+    fn drop(&mut self) {
+        if self.ctl.reset.load(Ordering::SeqCst) {
+            // SO_LINGER 0: closing sends RST, not FIN.
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for FaultyStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for FaultyStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if !self.ctl.garbage.load(Ordering::SeqCst) {
+            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        }
+        if !self.garbage_sent {
+            match Pin::new(&mut self.inner).poll_write(cx, GARBAGE) {
+                Poll::Ready(Ok(_)) => self.garbage_sent = true,
+                other => return other,
+            }
+        }
+        // Swallow hyper's response: the peer gets the garbage alone.
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
