@@ -56,9 +56,7 @@ pub fn prohibited_host(crawl: CrawlFn) {
 /// Host matching ignores the port: a link to another port of 127.0.0.1 is crawled (and, with
 /// nobody listening there, fails as refused).
 pub fn port_is_ignored(crawl: CrawlFn) {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = closed.local_addr().expect("addr").port();
-    drop(closed);
+    let (_reserved, port) = super::closed_port();
     let other = format!("http://127.0.0.1:{port}/elsewhere");
     let site = Site::new().page("/", &[&other]);
     let run = Run::new(crawl, &site, |c| c.max_tries = 1);

@@ -78,9 +78,8 @@ pub fn fault_slow_trickle(crawl: CrawlFn) {
 
 /// A root nobody listens on is one failed record, and the crawl ends.
 pub fn fault_refused(crawl: CrawlFn) {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let root = format!("http://{}/", closed.local_addr().expect("addr"));
-    drop(closed);
+    let (_reserved, port) = super::closed_port();
+    let root = format!("http://127.0.0.1:{port}/");
     let mut config = Config::new([root.as_str()]).expect("valid root");
     config.max_tries = 2;
     let report = crawl(&config);

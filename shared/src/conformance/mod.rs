@@ -176,6 +176,15 @@ impl Run {
     }
 }
 
+/// A port on 127.0.0.1 where nobody listens, and stays so while the returned socket lives: it is
+/// bound (so no other test can take the port) but never listening, so connections are refused.
+pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind("127.0.0.1:0".parse().expect("valid address")).expect("bind");
+    let port = socket.local_addr().expect("bound address").port();
+    (socket, port)
+}
+
 /// What every report must hold, whatever the site: sorted distinct URLs in normal form, exactly
 /// one of status and exception, `num_new_urls <= num_urls`, redirects shaped as the contract says.
 pub fn check_invariants(report: &Report) {
