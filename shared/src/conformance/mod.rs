@@ -29,41 +29,8 @@ pub type CrawlFn = fn(&Config) -> Report;
 /// A scenario: given a model's crawl, it passes or panics.
 pub type Scenario = fn(CrawlFn);
 
-/// Every scenario, by name, in a stable order.
-pub const SCENARIOS: &[(&str, Scenario)] = &[
-    ("link", link),
-    ("link_cycle", link_cycle),
-    ("self_link_counts", self_link_counts),
-    ("prohibited_host", prohibited_host),
-    ("port_is_ignored", port_is_ignored),
-    ("non_http_links", non_http_links),
-    ("redirect", redirect),
-    ("redirect_chain", redirect_chain),
-    ("redirect_limit", redirect_limit),
-    ("redirect_cycle", redirect_cycle),
-    ("redirect_join", redirect_join),
-    ("redirect_to_refused_host", redirect_to_refused_host),
-    ("not_redirects", not_redirects),
-    ("encodings", encodings),
-    ("content_types", content_types),
-    ("xml_links", xml_links),
-    ("roots_and_exclude", roots_and_exclude),
-    ("max_tasks_reached_exactly", max_tasks_reached_exactly),
-    ("max_tries_with_closed_connections", max_tries_with_closed_connections),
-    ("fault_reset", fault_reset),
-    ("fault_close_mid_body", fault_close_mid_body),
-    ("fault_never_answer", fault_never_answer),
-    ("fault_garbage", fault_garbage),
-    ("fault_huge_body", fault_huge_body),
-    ("fault_slow_trickle", fault_slow_trickle),
-    ("fault_refused", fault_refused),
-    ("max_pages", max_pages),
-    ("max_depth", max_depth),
-    ("generated_site_one_task", generated_site_one_task),
-    ("generated_site_fifty_tasks", generated_site_fifty_tasks),
-    ("one_task_is_deterministic", one_task_is_deterministic),
-    ("stop_prints_partial_report", stop_prints_partial_report),
-];
+// Every scenario, by name, in a stable order: `SCENARIOS` for `run_all`.
+crate::__conformance_scenarios!(__conformance_table!());
 
 /// Runs every scenario against `crawl`, then panics listing each one that failed.
 pub fn run_all(crawl: CrawlFn) {
@@ -82,14 +49,7 @@ pub fn run_all(crawl: CrawlFn) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($crawl:path) => {
-        $crate::conformance_tests!(@each $crawl;
-            link, link_cycle, self_link_counts, prohibited_host, port_is_ignored, non_http_links,
-            redirect, redirect_chain, redirect_limit, redirect_cycle, redirect_join,
-            redirect_to_refused_host, not_redirects, encodings, content_types, xml_links,
-            roots_and_exclude, max_tasks_reached_exactly, max_tries_with_closed_connections,
-            fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
-            fault_slow_trickle, fault_refused, max_pages, max_depth, generated_site_one_task,
-            generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report);
+        $crate::__conformance_scenarios!(conformance_tests!(@each $crawl;));
     };
     (@each $crawl:path; $($name:ident),* $(,)?) => {
         $(
@@ -98,6 +58,35 @@ macro_rules! conformance_tests {
                 $crate::conformance::$name($crawl);
             }
         )*
+    };
+}
+
+/// The one list of scenario names, handed to `$then` (an exported macro of this crate) after
+/// `$args`: both [`SCENARIOS`] and [`conformance_tests!`] are made from it, so they cannot
+/// drift apart.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_scenarios {
+    ($then:ident!($($args:tt)*)) => {
+        $crate::$then!($($args)*
+            link, link_cycle, self_link_counts, prohibited_host, port_is_ignored, non_http_links,
+            redirect, redirect_chain, redirect_limit, redirect_cycle, redirect_join,
+            redirect_to_refused_host, not_redirects, encodings, content_types, xml_links,
+            roots_and_exclude, max_tasks_reached_exactly, max_tries_with_closed_connections,
+            fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
+            fault_slow_trickle, fault_refused, max_pages, max_depth, generated_site_one_task,
+            generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report);
+    };
+}
+
+/// Makes [`SCENARIOS`] from the list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_table {
+    ($($name:ident),* $(,)?) => {
+        /// Every scenario, by name, in a stable order.
+        pub const SCENARIOS: &[(&str, $crate::conformance::Scenario)] =
+            &[$((stringify!($name), $crate::conformance::$name)),*];
     };
 }
 
