@@ -1,6 +1,7 @@
 //! Tests of what is particular to the thread model (the shared behaviour is in conformance.rs).
 
 use shared::Config;
+use shared::conformance::Run;
 use shared::site::{Expected, SiteSpec};
 use threads::{Crawler, SeenMode};
 
@@ -9,13 +10,11 @@ use threads::{Crawler, SeenMode};
 #[test]
 fn workers_reuse_keep_alive_connections() {
     let site = SiteSpec { seed: 5, ..SiteSpec::with_pages(300) }.generate();
-    let server = site.serve("127.0.0.1:0").unwrap();
-    let mut config = Config::new([server.url().as_str()]).unwrap();
-    config.max_tasks = 4;
-    let report = threads::crawl(&config);
-    assert!(report.stats.len() > 300);
-    assert_eq!(server.total_requests(), report.stats.len());
-    assert!(server.connections() <= 2 * config.max_tasks, "{} connections", server.connections());
+    let run = Run::new(threads::crawl, &site, |c| c.max_tasks = 4);
+    assert!(run.report.stats.len() > 300);
+    assert_eq!(run.server.total_requests(), run.report.stats.len());
+    let connections = run.server.connections();
+    assert!(connections <= 2 * run.config.max_tasks, "{connections} connections");
 }
 
 /// The racy seen-set may fetch a URL twice, but it never loses one: every URL the oracle expects
