@@ -1,55 +1,12 @@
-//! The one command line every crawler binary accepts ([`Args`], see `contract.md`) and the
-//! validated [`Config`] the models crawl with.
+//! [`Config`]: the validated configuration every model's `crawl` takes (the command line of
+//! `contract.md`, parsed by `Args` in the `cli` feature, or built in code).
 
 use std::time::Duration;
 
-use clap::Parser;
 use regex::Regex;
 use url::Url;
 
 use crate::{Error, Stop};
-
-/// The command line of `callback`, `threads` and `coroutine`, identical for all three.
-#[derive(Debug, Clone, Parser)]
-#[command(version, about = "Crawl a web site from one or more roots and report every URL.")]
-pub struct Args {
-    /// A URL to start from, repeatable; "host/path" with no scheme means http://
-    #[arg(required = true, value_name = "ROOT")]
-    pub roots: Vec<String>,
-    /// Most fetches in flight at once.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub max_tasks: usize,
-    /// Longest redirect chain followed.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub max_redirect: u32,
-    /// Attempts per URL on network errors (requests in total).
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub max_tries: u32,
-    /// Skip URLs that match (searched anywhere in the URL).
-    #[arg(long, value_name = "REGEX")]
-    pub exclude: Option<String>,
-    /// Lenient host matching (same last two labels); strict is the default.
-    #[arg(long)]
-    pub lenient: bool,
-    /// Timeout of one request, in seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub timeout: f64,
-    /// Never enqueue more than N URLs in total (safety cap).
-    #[arg(long, value_name = "N")]
-    pub max_pages: Option<usize>,
-    /// Do not enqueue links more than N hops from a root (a redirect adds no hop).
-    #[arg(long, value_name = "N")]
-    pub max_depth: Option<u32>,
-    /// JSON Lines report on stdout instead of the text report.
-    #[arg(long)]
-    pub json: bool,
-    /// More logging on stderr (repeat for more).
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// Less logging on stderr.
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub quiet: u8,
-}
 
 /// A validated crawl configuration: what every model's `crawl(&Config)` takes.
 #[derive(Debug, Clone)]
@@ -129,39 +86,6 @@ impl Config {
     }
 }
 
-impl TryFrom<Args> for Config {
-    type Error = Error;
-
-    fn try_from(args: Args) -> Result<Config, Error> {
-        let mut config = Config::new(&args.roots)?;
-        if args.max_tasks == 0 {
-            return Err(Error::BadFlag("--max-tasks must be at least 1".into()));
-        }
-        if args.max_tries == 0 {
-            return Err(Error::BadFlag("--max-tries must be at least 1".into()));
-        }
-        if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout < 1e9) {
-            return Err(Error::BadFlag(format!(
-                "--timeout must be a positive number of seconds, not {}",
-                args.timeout
-            )));
-        }
-        if let Some(pattern) = &args.exclude {
-            config = config.with_exclude(pattern)?;
-        }
-        config.max_tasks = args.max_tasks;
-        config.max_redirect = args.max_redirect;
-        config.max_tries = args.max_tries;
-        config.lenient = args.lenient;
-        config.timeout = Duration::from_secs_f64(args.timeout);
-        config.max_pages = args.max_pages;
-        config.max_depth = args.max_depth;
-        config.json = args.json;
-        config.verbosity = (args.verbose.min(3) as i8) - (args.quiet.min(2) as i8);
-        Ok(config)
-    }
-}
-
 /// Parses one root: "host/path" with no scheme means http://; only http and https with a host
 /// are accepted; the fragment is dropped.
 fn parse_root(input: &str) -> Result<Url, Error> {
@@ -183,12 +107,17 @@ fn parse_root(input: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
-/// Whether `input` starts with `scheme://` (a letter, then letters, digits, `+`, `-`, `.`).
+/// Whether `input` starts with a scheme (`http:`, `mailto:`...): a letter, then letters, digits,
+/// `+`, `-` or `.`, then a colon, unless what follows the colon is a port (`localhost:8080/a` is
+/// a host and a port, to be crawled over http, not a URL of scheme `localhost`).
 fn has_scheme(input: &str) -> bool {
-    input.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    })
+    let Some((scheme, rest)) = input.split_once(':') else {
+        return false;
+    };
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let port = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    valid && (rest.starts_with("//") || !port.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The first line of a (possibly multi-line) message, so that errors stay on one line.
@@ -200,15 +129,11 @@ fn one_line(msg: &str) -> String {
 mod tests {
     use super::*;
 
-    fn args(extra: &[&str]) -> Result<Config, Error> {
-        let argv = std::iter::once("crawler").chain(extra.iter().copied());
-        Config::try_from(Args::try_parse_from(argv).expect("clap accepts"))
-    }
-
     /// A root without a scheme is http, and the normal form drops the fragment and default port.
     #[test]
     fn roots_are_normalized() {
-        let c = args(&["Example.COM:80/a#frag", "https://x.org", "x.org/?u=http://y"]).unwrap();
+        let c =
+            Config::new(["Example.COM:80/a#frag", "https://x.org", "x.org/?u=http://y"]).unwrap();
         assert_eq!(c.roots[0].as_str(), "http://example.com/a");
         assert_eq!(c.roots[1].as_str(), "https://x.org/");
         assert_eq!(c.roots[2].as_str(), "http://x.org/?u=http://y");
@@ -217,49 +142,20 @@ mod tests {
     /// Duplicate roots are crawled once.
     #[test]
     fn duplicate_roots_collapse() {
-        let c = args(&["a.com", "http://a.com/", "a.com#x"]).unwrap();
+        let c = Config::new(["a.com", "http://a.com/", "a.com#x"]).unwrap();
         assert_eq!(c.roots.len(), 1);
     }
 
-    /// Bad input is refused with a one-line error.
+    /// A root with a scheme other than http or https is refused, however it is written; a host
+    /// with a port is not mistaken for a scheme.
     #[test]
-    fn bad_input_is_refused() {
-        for bad in [
-            vec!["ftp://x.org/"],
-            vec!["http://"],
-            vec!["http://a b/"],
-            vec!["x.org", "--exclude", "("],
-            vec!["x.org", "--max-tasks", "0"],
-            vec!["x.org", "--max-tries", "0"],
-            vec!["x.org", "--timeout", "0"],
-            vec!["x.org", "--timeout", "NaN"],
-        ] {
-            let err = args(&bad).expect_err(&format!("{bad:?} must be refused"));
-            assert!(!err.to_string().contains('\n'), "{err}");
+    fn other_schemes_are_refused() {
+        for bad in ["mailto:x@y.org", "javascript:alert(1)", "ftp://x.org/", "file:///etc/passwd"] {
+            let err = Config::new([bad]).expect_err(bad);
+            assert!(matches!(err, Error::BadUrl { .. }), "{bad}: {err}");
         }
-    }
-
-    /// Every flag of the contract reaches the Config.
-    #[test]
-    fn flags_reach_the_config() {
-        let c = args(&[
-            "x.org",
-            "--max-tasks=3",
-            "--max-redirect=2",
-            "--max-tries=5",
-            "--exclude=\\.png$",
-            "--lenient",
-            "--timeout=1.5",
-            "--max-pages=7",
-            "--max-depth=4",
-            "--json",
-            "-vv",
-        ])
-        .unwrap();
-        assert_eq!((c.max_tasks, c.max_redirect, c.max_tries), (3, 2, 5));
-        assert!(c.exclude.unwrap().is_match("http://x.org/a.png"));
-        assert!(c.lenient && c.json);
-        assert_eq!(c.timeout, Duration::from_millis(1500));
-        assert_eq!((c.max_pages, c.max_depth, c.verbosity), (Some(7), Some(4), 2));
+        let c = Config::new(["localhost:8080/a", "127.0.0.1:81", "x.org:"]).unwrap();
+        let roots: Vec<&str> = c.roots.iter().map(Url::as_str).collect();
+        assert_eq!(roots, ["http://localhost:8080/a", "http://127.0.0.1:81/", "http://x.org/"]);
     }
 }

@@ -98,6 +98,20 @@ impl NetError {
     }
 }
 
+/// The codec's errors as the report shows them: a response cut short is `ConnectionClosed`
+/// (ureq and reqwest say the same of a short body), anything unreadable `MalformedResponse`.
+impl From<crate::http::HttpError> for NetError {
+    fn from(e: crate::http::HttpError) -> NetError {
+        use crate::http::HttpError;
+        match e {
+            HttpError::ShortBody => NetError::ConnectionClosed,
+            HttpError::MalformedHead | HttpError::HeadTooLarge | HttpError::MalformedBody => {
+                NetError::MalformedResponse
+            }
+        }
+    }
+}
+
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {

@@ -1,36 +1,44 @@
-//! Everything the three crawlers share, so that they differ only in how they schedule work.
+//! Everything the three crawlers share, so that they differ only in how they schedule work: plain
+//! synchronous functions on plain data, with no threads, no runtime and no sockets.
 //!
 //! # How it works
-//! 1. [`Args`] parses the one command line of every binary into a [`Config`].
-//! 2. [`Policy`] says which links a crawl may follow; [`links`] finds them in a page.
-//! 3. [`page::interpret`] turns one HTTP response into an [`Outcome`]: a redirect, a page with
-//!    links, or a plain record.
-//! 4. [`Seen`] is the seen-set with the crawl's caps; each model shares it in its own way.
-//! 5. [`Report`] prints the [`FetchStatistic`]s as text or JSON Lines; [`cli`] is every binary's
-//!    `main`.
-//! 6. [`site`] is the local test site and its oracle; [`conformance`] the scenarios every model
-//!    must pass against it.
+//! 1. A [`Config`] says what to crawl (with the `cli` feature, `Args` parses it from the one
+//!    command line of every binary).
+//! 2. [`http`] writes the bytes of a GET and reads the bytes of the answer into a [`Response`],
+//!    whatever socket they travel on; a model with its own HTTP client converts its answer to one.
+//! 3. [`page::interpret`] turns a response into an [`Outcome`] (a redirect, a page with its
+//!    allowed [`links`], or a plain record), with no lock held: parsing is the expensive part.
+//! 4. [`Seen::step`] is the one critical section: it records the outcome against the seen-set and
+//!    returns the [`FetchStatistic`] and the [`Job`]s to put. Each model wraps it in its own way
+//!    (a `Mutex`, a `RefCell`, a plain field); [`Tries`] says whether a failed fetch is retried.
+//! 5. [`Report`] prints the records as text or JSON Lines; `cli::main` is every binary's `main`.
 //!
 //! # Layout
-//! - [`config`]: [`Args`] and [`Config`].
+//! - [`config`]: [`Config`]; `args` (feature `cli`): `Args`, the command line.
 //! - [`error`]: [`Error`] and [`NetError`].
 //! - [`policy`]: root domains, strict and lenient hosts, `--exclude`.
-//! - [`links`]: charset decoding and link extraction with scraper.
+//! - [`links`]: charset decoding and link extraction.
+//! - [`http`]: the sans-IO HTTP/1.1 client codec and [`Response`].
 //! - [`page`]: the pure interpretation of a response.
-//! - [`seen`]: the seen-set, [`Job`], `--max-pages` and `--max-depth`.
+//! - [`seen`]: the seen-set, [`Job`], the caps, and the outcome step.
 //! - [`report`]: [`FetchStatistic`] and [`Report`].
 //! - [`stop`]: [`Stop`], the Ctrl-C signal.
-//! - [`cli`]: the shared `main` of the crawler binaries.
-//! - [`site`]: the test site, its server and its oracle.
-//! - [`conformance`]: the shared test suite.
+//! - `cli` (feature `cli`): the shared `main` of the crawler binaries.
+//!
+//! The local test site, its oracle and the conformance suite are in the `testsite` crate beside
+//! this one, a dev-dependency of the models.
 //!
 //! # Compare with
 //! The models' crates each expose `crawl(&Config) -> Report` built from these pieces:
 //! `callback::crawl`, `threads::crawl`, `coroutine::crawl`.
 
+#[cfg(feature = "cli")]
+pub mod args;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod http;
 pub mod links;
 pub mod page;
 pub mod policy;
@@ -38,17 +46,13 @@ pub mod report;
 pub mod seen;
 pub mod stop;
 
-// The test site and the suite need tokio's sockets, which tokio leaves out under `--cfg loom`
-// (the loom model of `threads` checks the seen-set alone and needs neither).
-#[cfg(not(loom))]
-pub mod conformance;
-#[cfg(not(loom))]
-pub mod site;
-
-pub use config::{Args, Config};
+#[cfg(feature = "cli")]
+pub use args::Args;
+pub use config::Config;
 pub use error::{Error, NetError};
+pub use http::Response;
 pub use page::Outcome;
 pub use policy::Policy;
 pub use report::{FetchStatistic, Report};
-pub use seen::{Admit, Job, Seen};
+pub use seen::{Admit, Job, Seen, SeenCell, Step, Tries, step};
 pub use stop::Stop;

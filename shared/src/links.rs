@@ -1,12 +1,16 @@
-//! Links of an HTML or XML body: decode by charset, then the `href` of every `a`, `area` and
-//! `link`, resolved against `<base href>` or the page URL, in document order, deduplicated.
+//! Links of an HTML or XML body: which charset it declares, decoding by it, then the `href` of
+//! every `a`, `area` and `link`, resolved against `<base href>` or the page URL, in document
+//! order, deduplicated, as a browser that runs no scripts sees them.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use encoding_rs::{Encoding, UTF_8};
-use scraper::{Html, Selector};
+use html5ever::driver::ParseOpts;
+use html5ever::tendril::TendrilSink;
+use html5ever::tree_builder::TreeBuilderOpts;
+use scraper::{Html, HtmlTreeSink, Selector};
 use url::Url;
 
 /// `a`, `area` and `link` elements that have an `href`: the chapter's crawler looked for exactly
@@ -23,34 +27,56 @@ static BASE: LazyLock<Selector> = LazyLock::new(|| {
 /// How many leading bytes are searched for a `<meta charset>` (as browsers do).
 const META_PRESCAN: usize = 1024;
 
-/// Decodes a body to text: a byte-order mark wins, then the Content-Type `charset` (if
-/// `declared` names a known encoding), then a `<meta charset>` in the first kilobyte, else UTF-8.
-/// Malformed bytes become U+FFFD; decoding never fails. Returns the text and the encoding used.
+/// The charset of a body: the label to report and the decoder to use (contract.md).
+///
+/// The `charset` parameter of Content-Type (`declared`) wins, reported as sent, lower-cased:
+/// `ISO-8859-1` reports `iso-8859-1` although WHATWG decodes it as windows-1252. Without one, and
+/// if `prescan` (an HTML or XML body), the first `<meta>` charset of a known encoding in the first
+/// kilobyte. Else `utf-8`. A label no decoder knows decodes as UTF-8.
 ///
 /// # Examples
 /// ```
-/// let (text, enc) = shared::links::decode(Some("ISO-8859-1"), b"caf\xe9");
-/// assert_eq!(text, "café");
-/// assert_eq!(enc.name(), "windows-1252");
-/// let (text, enc) = shared::links::decode(None, b"<meta charset='koi8-r'>\xc1");
-/// assert!(text.ends_with('а'));
-/// assert_eq!(enc.name(), "KOI8-R");
+/// use shared::links::charset;
+/// let (label, enc) = charset(Some("\"ISO-8859-1\""), b"", true);
+/// assert_eq!((label.as_str(), enc.name()), ("iso-8859-1", "windows-1252"));
+/// let (label, enc) = charset(None, b"<meta charset='KOI8-R'>", true);
+/// assert_eq!((label.as_str(), enc.name()), ("koi8-r", "KOI8-R"));
+/// let (label, enc) = charset(None, b"<meta charset='KOI8-R'>", false);
+/// assert_eq!((label.as_str(), enc.name()), ("utf-8", "UTF-8"));
 /// ```
-pub fn decode<'a>(declared: Option<&str>, body: &'a [u8]) -> (Cow<'a, str>, &'static Encoding) {
-    let encoding = Encoding::for_bom(body)
-        .map(|(enc, _)| enc)
-        .or_else(|| declared.and_then(|label| Encoding::for_label(label.trim().as_bytes())))
-        .or_else(|| meta_charset(body))
-        .unwrap_or(UTF_8);
-    // `decode` removes a BOM and replaces malformed sequences. A meta tag that names UTF-16 in
-    // an ASCII-compatible document means UTF-8 (HTML's rule), which encoding_rs applies itself.
-    let (text, used, _had_errors) = encoding.decode(body);
-    (text, used)
+pub fn charset(declared: Option<&str>, body: &[u8], prescan: bool) -> (String, &'static Encoding) {
+    let declared =
+        declared.map(|label| label.trim().trim_matches('"').trim()).filter(|l| !l.is_empty());
+    if let Some(label) = declared {
+        let encoding = Encoding::for_label(label.as_bytes()).unwrap_or(UTF_8);
+        return (label.to_ascii_lowercase(), encoding);
+    }
+    if prescan && let Some(found) = meta_charset(body) {
+        return found;
+    }
+    ("utf-8".to_string(), UTF_8)
 }
 
-/// The encoding named by a `<meta charset=...>` or `<meta http-equiv content="...; charset=...">`
-/// in the first [`META_PRESCAN`] bytes.
-fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+/// Decodes a body with `encoding`, unless it starts with a byte-order mark, which wins (as in
+/// WHATWG's decode). Malformed bytes become U+FFFD; decoding never fails.
+///
+/// # Examples
+/// ```
+/// let text = shared::links::decode(encoding_rs::WINDOWS_1252, b"caf\xe9");
+/// assert_eq!(text, "café");
+/// let text = shared::links::decode(encoding_rs::WINDOWS_1252, b"\xef\xbb\xbfcaf\xc3\xa9");
+/// assert_eq!(text, "café");
+/// ```
+pub fn decode<'a>(encoding: &'static Encoding, body: &'a [u8]) -> Cow<'a, str> {
+    // `decode` sniffs a BOM, removes it, and replaces malformed sequences.
+    let (text, _used, _had_errors) = encoding.decode(body);
+    text
+}
+
+/// The first `<meta charset=...>` or `<meta http-equiv content="...; charset=...">` in the first
+/// [`META_PRESCAN`] bytes whose label names a known encoding: the label lower-cased, and its
+/// decoder (a meta tag naming UTF-16 means UTF-8: HTML's rule for an ASCII-compatible parse).
+fn meta_charset(body: &[u8]) -> Option<(String, &'static Encoding)> {
     let head = &body[..body.len().min(META_PRESCAN)];
     let lower = head.to_ascii_lowercase();
     let mut from = 0;
@@ -70,13 +96,14 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
                     matches!(b, b'"' | b'\'' | b';' | b'/' | b'>') || b.is_ascii_whitespace()
                 })
                 .unwrap_or(rest.len());
-            if let Some(enc) = Encoding::for_label(&rest[..end]) {
-                // HTML: a meta tag cannot switch an ASCII-compatible parse to UTF-16.
-                return Some(if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+            let label = &rest[..end];
+            if let Some(enc) = Encoding::for_label(label) {
+                let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
                     UTF_8
                 } else {
                     enc
-                });
+                };
+                return Some((String::from_utf8_lossy(label).into_owned(), enc));
             }
         }
         from = tag_end;
@@ -99,7 +126,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// assert_eq!(links, ["http://example.com/dir/a", "http://example.com/b"]);
 /// ```
 pub fn extract(page_url: &Url, text: &str) -> Vec<Url> {
-    let document = Html::parse_document(text);
+    let document = parse(text);
     let base = document
         .select(&BASE)
         .next()
@@ -125,6 +152,17 @@ pub fn extract(page_url: &Url, text: &str) -> Vec<Url> {
         }
     }
     links
+}
+
+/// Parses a document as a user agent that runs no scripts: html5ever with `scripting_enabled`
+/// off, so that `<noscript>` holds elements (its links count), not raw text.
+/// (`Html::parse_document` would parse with scripting on, and miss them.)
+fn parse(text: &str) -> Html {
+    let opts = ParseOpts {
+        tree_builder: TreeBuilderOpts { scripting_enabled: false, ..Default::default() },
+        ..Default::default()
+    };
+    html5ever::driver::parse_document(HtmlTreeSink::new(Html::new_document()), opts).one(text)
 }
 
 #[cfg(test)]
@@ -194,24 +232,50 @@ mod tests {
         assert_eq!(urls("http://h/f.xml", xml), ["http://h/feed1", "http://h/e1"]);
     }
 
-    /// Charset: Content-Type wins over meta; meta over the default; BOM over everything.
+    /// Charset: Content-Type wins over meta, meta over the default; the label is reported as
+    /// declared, lower-cased, and an unknown declared label decodes as UTF-8; a BOM wins the
+    /// decoding.
     #[test]
     fn charset_order() {
-        let (t, e) = decode(Some("shift_jis"), b"<meta charset=utf-8>\x83\x65");
-        assert_eq!((e.name(), t.ends_with('テ')), ("Shift_JIS", true));
-        let (_, e) = decode(
-            Some("no-such-charset"),
-            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=EUC-KR\">",
+        let body = b"<meta charset=utf-8>\x83\x65";
+        let (label, enc) = charset(Some("Shift_JIS"), body, true);
+        assert_eq!((label.as_str(), enc.name()), ("shift_jis", "Shift_JIS"));
+        assert!(decode(enc, body).ends_with('テ'));
+        let meta = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=EUC-KR\">";
+        let (label, enc) = charset(None, meta, true);
+        assert_eq!((label.as_str(), enc.name()), ("euc-kr", "EUC-KR"));
+        let (label, enc) = charset(Some("no-such-charset"), meta, true);
+        assert_eq!((label.as_str(), enc.name()), ("no-such-charset", "UTF-8"));
+        let (label, enc) = charset(Some("ascii"), b"", true);
+        assert_eq!((label.as_str(), enc.name()), ("ascii", "windows-1252"));
+        assert_eq!(decode(encoding_rs::WINDOWS_1252, b"\xef\xbb\xbfcaf\xc3\xa9"), "café");
+        assert_eq!(decode(UTF_8, b"bad \xff bytes"), "bad \u{fffd} bytes");
+        let (label, enc) = charset(None, b"<meta charset=\"utf-16\">", true);
+        assert_eq!((label.as_str(), enc.name()), ("utf-16", "UTF-8"));
+        let skipped =
+            b"<meta name=\"charset-note\" content=x><meta charset=bogus><meta charset=koi8-r>";
+        let (label, enc) = charset(None, skipped, true);
+        assert_eq!(
+            (label.as_str(), enc.name()),
+            ("koi8-r", "KOI8-R"),
+            "unknown labels are skipped"
         );
-        assert_eq!(e.name(), "EUC-KR");
-        let (t, e) = decode(Some("iso-8859-1"), b"\xef\xbb\xbfcaf\xc3\xa9");
-        assert_eq!((e.name(), &*t), ("UTF-8", "café"));
-        let (t, e) = decode(None, b"bad \xff bytes");
-        assert_eq!((e.name(), &*t), ("UTF-8", "bad \u{fffd} bytes"));
-        let (_, e) = decode(None, b"<meta charset=\"utf-16\">");
-        assert_eq!(e.name(), "UTF-8");
-        let (_, e) = decode(None, b"<meta name=\"charset-note\" content=x><meta charset=koi8-r>");
-        assert_eq!(e.name(), "KOI8-R", "a meta that only mentions charset is skipped");
+        assert_eq!(charset(None, b"", true).0, "utf-8");
+    }
+
+    /// Links inside `<noscript>` count, as for a browser that runs no scripts; links inside
+    /// `<script>`, `<style>`, comments and `<template>`-free raw text do not.
+    #[test]
+    fn noscript_links_count_script_links_do_not() {
+        let html = r#"<html><head><noscript><link rel="stylesheet" href="/noscript.css"></noscript>
+            <script>document.write('<a href="/in-script">x</a>')</script>
+            <style>a::after { content: '<a href="/in-style">' }</style></head>
+            <body><!-- <a href="/in-comment">c</a> --><noscript><a href="/ns">n</a></noscript>
+            <textarea><a href="/in-textarea"></a></textarea><a href="/after">a</a></body></html>"#;
+        assert_eq!(
+            urls("http://h/", html),
+            ["http://h/noscript.css", "http://h/ns", "http://h/after"]
+        );
     }
 
     proptest! {
@@ -221,7 +285,8 @@ mod tests {
         fn never_panics_on_bytes(body in proptest::collection::vec(any::<u8>(), 0..2048),
                                  declared in proptest::option::of("[a-zA-Z0-9_-]{0,12}")) {
             let page = Url::parse("http://h/p").unwrap();
-            let (text, _) = decode(declared.as_deref(), &body);
+            let (_, encoding) = charset(declared.as_deref(), &body, true);
+            let text = decode(encoding, &body);
             for link in extract(&page, &text) {
                 prop_assert!(matches!(link.scheme(), "http" | "https"));
                 prop_assert!(link.fragment().is_none());

@@ -4,6 +4,7 @@
 use url::Url;
 
 use crate::Policy;
+use crate::http::Response;
 use crate::links;
 use crate::report::FetchStatistic;
 
@@ -54,36 +55,29 @@ impl Outcome {
 
 /// Interprets one response to a GET of `url`.
 ///
-/// `headers` are (name, value) pairs as the client gives them, names in any case; only
-/// `Content-Type` and `Location` matter. `body` is what was read, at most [`BODY_CAP`] bytes.
+/// Only `Content-Type` and `Location` matter among the headers (names in any case). The body is
+/// what was read, at most [`BODY_CAP`] bytes. As in the original, `content_type` and `encoding`
+/// describe a 200 response only: any other status is recorded with both empty, whatever the
+/// server sent.
 ///
 /// # Examples
 /// ```
 /// use shared::page::{interpret, Outcome};
+/// use shared::http::{Header, Response};
 /// let config = shared::Config::new(["http://h/"]).unwrap();
 /// let policy = shared::Policy::new(&config);
 /// let url = url::Url::parse("http://h/a/b").unwrap();
-/// let out = interpret(&policy, &url, 302, [("location", &b"../c#x"[..])], b"");
-/// let Outcome::Redirect { stat, target, allowed } = out else { panic!() };
+/// let location = Header { name: "location".into(), value: b"../c#x".to_vec() };
+/// let response = Response { status: 302, headers: vec![location], ..Response::default() };
+/// let Outcome::Redirect { stat, target, allowed } = interpret(&policy, &url, &response) else {
+///     panic!("a 302 with a Location is a redirect")
+/// };
 /// assert_eq!((stat.status, target.as_str(), allowed), (Some(302), "http://h/c", true));
 /// assert_eq!(stat.next_url.as_deref(), Some("http://h/c"));
 /// ```
-pub fn interpret<'h>(
-    policy: &Policy,
-    url: &Url,
-    status: u16,
-    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
-    body: &[u8],
-) -> Outcome {
-    let mut content_type = None;
-    let mut location = None;
-    for (name, value) in headers {
-        if name.eq_ignore_ascii_case("content-type") && content_type.is_none() {
-            content_type = Some(String::from_utf8_lossy(value).into_owned());
-        } else if name.eq_ignore_ascii_case("location") && location.is_none() {
-            location = Some(String::from_utf8_lossy(value).into_owned());
-        }
-    }
+pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
+    let header = |name: &str| response.header(name).map(|v| String::from_utf8_lossy(v));
+    let status = response.status;
     let mut stat = FetchStatistic {
         url: url.to_string(),
         next_url: None,
@@ -96,27 +90,31 @@ pub fn interpret<'h>(
         num_new_urls: 0,
     };
     if REDIRECTS.contains(&status)
-        && let Some(mut target) = location.and_then(|l| url.join(l.trim()).ok())
+        && let Some(mut target) = header("location").and_then(|l| url.join(l.trim()).ok())
     {
         target.set_fragment(None);
         stat.next_url = Some(target.to_string());
         let allowed = policy.allowed(&target);
         return Outcome::Redirect { stat, target, allowed };
     }
+    let body = &response.body;
     stat.size = body.len() as u64;
-    let (media_type, charset) = parse_content_type(content_type.as_deref());
-    stat.content_type = media_type;
-    if status == 200
-        && matches!(stat.content_type.as_deref(), Some("text/html" | "application/xml"))
-    {
-        let (text, encoding) = links::decode(charset.as_deref(), body);
-        stat.encoding = Some(encoding.name().to_ascii_lowercase());
-        let links: Vec<Url> =
-            links::extract(url, &text).into_iter().filter(|l| policy.allowed(l)).collect();
-        stat.num_urls = links.len();
-        return Outcome::Page { stat, links };
+    if status != 200 {
+        return Outcome::Record { stat };
     }
-    Outcome::Record { stat }
+    let (media_type, declared) = parse_content_type(header("content-type").as_deref());
+    let parsed = matches!(media_type.as_deref(), Some("text/html" | "application/xml"));
+    let (label, encoding) = links::charset(declared.as_deref(), body, parsed);
+    stat.content_type = media_type;
+    stat.encoding = Some(label);
+    if !parsed {
+        return Outcome::Record { stat };
+    }
+    let text = links::decode(encoding, body);
+    let links: Vec<Url> =
+        links::extract(url, &text).into_iter().filter(|l| policy.allowed(l)).collect();
+    stat.num_urls = links.len();
+    Outcome::Page { stat, links }
 }
 
 /// Splits a Content-Type into its lower-case media type and its `charset` parameter.
@@ -145,11 +143,17 @@ pub fn parse_content_type(header: Option<&str>) -> (Option<String>, Option<Strin
 mod tests {
     use super::*;
     use crate::Config;
+    use crate::http::Header;
 
     fn run(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
         let policy = Policy::new(&Config::new(["http://h/"]).unwrap());
         let url = Url::parse("http://h/dir/page").unwrap();
-        interpret(&policy, &url, status, headers.iter().map(|(n, v)| (*n, v.as_bytes())), body)
+        let headers = headers
+            .iter()
+            .map(|(n, v)| Header { name: n.to_string(), value: v.as_bytes().to_vec() })
+            .collect();
+        let response = Response { status, headers, body: body.to_vec(), ..Response::default() };
+        interpret(&policy, &url, &response)
     }
 
     /// Every redirect status with a Location is a redirect record: size 0, no type, absolute target.
@@ -203,29 +207,47 @@ mod tests {
             run(200, &[("content-type", "application/xml")], body),
             Outcome::Page { .. }
         ));
-        for (status, ct) in
-            [(404, "text/html"), (200, "image/png"), (200, "text/plain"), (500, "text/html")]
-        {
+        for (status, ct) in [(200, "image/png"), (200, "text/plain")] {
             let Outcome::Record { stat } = run(status, &[("content-type", ct)], body) else {
                 panic!()
             };
-            assert_eq!(
-                (stat.num_urls, stat.encoding, stat.content_type.as_deref()),
-                (0, None, Some(ct))
-            );
+            assert_eq!((stat.num_urls, stat.content_type.as_deref()), (0, Some(ct)));
+            assert_eq!(stat.encoding.as_deref(), Some("utf-8"), "never null for a 200");
         }
         let Outcome::Record { stat } = run(200, &[], body) else { panic!() };
-        assert_eq!(stat.content_type, None);
+        assert_eq!((stat.content_type, stat.encoding.as_deref()), (None, Some("utf-8")));
     }
 
-    /// The encoding reported is the one that decoded the page.
+    /// Any status but 200 reports neither content type nor encoding, whatever was sent (so that
+    /// the text report counts a 404 page under `error`), and is never parsed.
     #[test]
-    fn encoding_is_reported() {
-        let Outcome::Page { stat, .. } =
-            run(200, &[("content-type", "text/html; charset=Shift_JIS")], b"\x83\x65")
-        else {
-            panic!()
-        };
-        assert_eq!(stat.encoding.as_deref(), Some("shift_jis"));
+    fn only_a_200_has_a_content_type() {
+        let body = b"<a href=/a>a</a>";
+        for status in [404, 500, 203, 206, 304] {
+            let Outcome::Record { stat } =
+                run(status, &[("content-type", "text/html; charset=utf-8")], body)
+            else {
+                panic!("{status}")
+            };
+            assert_eq!((stat.content_type, stat.encoding, stat.num_urls), (None, None, 0));
+            assert_eq!(stat.size, body.len() as u64);
+        }
+    }
+
+    /// The encoding reported is the label declared, lower-cased, not the decoder's name; a
+    /// non-HTML 200 declares its charset too.
+    #[test]
+    fn encoding_is_the_declared_label() {
+        for (content_type, body, reported) in [
+            ("text/html; charset=ISO-8859-1", &b"caf\xe9"[..], "iso-8859-1"),
+            ("text/html; charset=\"ascii\"", b"x", "ascii"),
+            ("text/html", b"<meta charset=Shift_JIS>\x83\x65", "shift_jis"),
+            ("text/html", b"plain", "utf-8"),
+            ("text/css; charset=Latin1", b"x", "latin1"),
+            ("image/png", b"<meta charset=koi8-r>", "utf-8"),
+        ] {
+            let out = run(200, &[("content-type", content_type)], body);
+            assert_eq!(out.stat().encoding.as_deref(), Some(reported), "{content_type}");
+        }
     }
 }

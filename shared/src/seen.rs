@@ -1,11 +1,15 @@
 //! [`Seen`]: the seen-set and the admission rules (`--max-pages`, `--max-depth`, the redirect
-//! budget). Plain data: each model decides how to share it (a field, a `Mutex`, a `RefCell`).
+//! budget), and [`step`], the one outcome step every model runs after a fetch. Plain data: each
+//! model decides how to share the set ([`SeenCell`]: a field, a `Mutex`, a `RefCell`).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 
 use url::Url;
 
-use crate::Config;
+use crate::page::{Outcome, interpret};
+use crate::{Config, FetchStatistic, NetError, Policy, Response};
 
 /// One unit of work in a crawler's queue: a URL, the redirects it may still follow, and its link
 /// distance from a root.
@@ -132,6 +136,155 @@ impl Seen {
     }
 }
 
+/// What one fetch leads to: the record of its URL, and the jobs to put on the queue, in document
+/// order. A model records `stat`, puts every job, and only then marks the fetched job done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The record of the URL fetched.
+    pub stat: FetchStatistic,
+    /// The new URLs it leads to: its new links, or its redirect target.
+    pub jobs: Vec<Job>,
+}
+
+/// How a model shares its seen-set: the critical section the outcome step's check-and-insert
+/// runs in. The three ways of the three models are implemented here.
+///
+/// - `&mut Seen`: one thread owns the set (the callback model's plain field). Nothing else can
+///   run while a callback runs, so there is nothing to guard against.
+/// - `&RefCell<Seen>`: one thread, shared by tasks (coroutines on a current-thread runtime). A
+///   task is only ever interrupted at an `.await`, and there is none inside.
+/// - `&Mutex<Seen>`: several threads (the thread pool, a multi-thread runtime). The lock makes
+///   the check and the insert one step that no other thread can split.
+pub trait SeenCell: Sized {
+    /// Runs `f` on the seen-set with no other access to it in between.
+    fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R;
+
+    /// Checks and inserts the links of `job`'s page: `num_new_urls` and the jobs to put. One
+    /// critical section by default; the thread model's racy demonstration overrides it.
+    fn add_links(self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+        self.with(|seen| seen.add_links(job, links))
+    }
+}
+
+impl SeenCell for &mut Seen {
+    fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
+        f(self)
+    }
+}
+
+impl SeenCell for &RefCell<Seen> {
+    fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
+        // Cannot panic: the borrow ends with `f`, which never yields or calls back into a model.
+        f(&mut self.borrow_mut())
+    }
+}
+
+impl SeenCell for &Mutex<Seen> {
+    fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
+        // A panic inside `f` cannot leave the set half-updated: each `admit` is one insert.
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The outcome step: what the fetch of `job` gave (the response, or the network error of its
+/// last try) becomes the URL's record and the jobs to put.
+///
+/// The response is interpreted first, outside any critical section (parsing a page is the
+/// expensive part); then the seen-set is touched once, through `seen`: the page's links are
+/// checked and inserted, or the redirect target is. Every model calls this, so the three differ
+/// only in what `seen` is.
+///
+/// # Examples
+/// ```
+/// use std::sync::Mutex;
+/// use shared::http::{Header, Response};
+/// use shared::{Config, Policy, Seen, seen::step};
+/// let config = Config::new(["http://h/"]).unwrap();
+/// let (seen, roots) = Seen::new(&config);
+/// let seen = Mutex::new(seen); // as the thread model shares it
+/// let html = Header { name: "Content-Type".into(), value: b"text/html".to_vec() };
+/// let body = br#"<a href="/a">a</a> <a href="/">home</a>"#.to_vec();
+/// let page = Response { status: 200, headers: vec![html], body, ..Response::default() };
+/// let step = step(&Policy::new(&config), &roots[0], Ok(page), &seen);
+/// assert_eq!((step.stat.num_urls, step.stat.num_new_urls), (2, 1));
+/// assert_eq!(step.jobs[0].url.as_str(), "http://h/a");
+/// ```
+pub fn step(
+    policy: &Policy,
+    job: &Job,
+    fetched: Result<Response, NetError>,
+    seen: impl SeenCell,
+) -> Step {
+    let url = &job.url;
+    let response = match fetched {
+        Ok(response) => response,
+        Err(e) => return Step { stat: FetchStatistic::failed(url.as_str(), e), jobs: Vec::new() },
+    };
+    match interpret(policy, url, &response) {
+        Outcome::Redirect { stat, target, allowed } => {
+            let next = if allowed {
+                seen.with(|seen| seen.add_redirect(job, &target))
+            } else {
+                tracing::debug!("not following redirect to {target}: not allowed");
+                None
+            };
+            if next.is_some() {
+                tracing::info!("redirect to {target} from {url}");
+            }
+            Step { stat, jobs: next.into_iter().collect() }
+        }
+        Outcome::Page { mut stat, links } => {
+            let (num_new, jobs) = seen.add_links(job, &links);
+            stat.num_new_urls = num_new;
+            Step { stat, jobs }
+        }
+        Outcome::Record { stat } => Step { stat, jobs: Vec::new() },
+    }
+}
+
+/// Counts the tries of one URL: `--max-tries` requests in all, the chapter's retry loop.
+///
+/// # Examples
+/// ```
+/// use shared::{NetError, Tries};
+/// let url = url::Url::parse("http://h/").unwrap();
+/// let mut tries = Tries::new(3);
+/// assert!(tries.again(&url, NetError::Timeout)); // 1 of 3 failed: try again
+/// assert!(tries.again(&url, NetError::Timeout)); // 2 of 3
+/// assert!(!tries.again(&url, NetError::Timeout)); // 3 of 3: give up
+/// assert_eq!(tries.count(), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tries {
+    count: u32,
+    max: u32,
+}
+
+impl Tries {
+    /// Before the first try of a URL, with `max_tries` requests allowed (at least one is made).
+    pub fn new(max_tries: u32) -> Tries {
+        Tries { count: 0, max: max_tries.max(1) }
+    }
+
+    /// After a try of `url` failed with `error`: whether to try again. Logs the failed try, or,
+    /// when none is left, the final failure.
+    pub fn again(&mut self, url: &Url, error: NetError) -> bool {
+        self.count += 1;
+        if self.count < self.max {
+            tracing::info!("try {} for {url} raised {error}", self.count);
+            true
+        } else {
+            tracing::error!("{url} failed after {} tries: {error}", self.count);
+            false
+        }
+    }
+
+    /// Tries that have failed so far.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +347,72 @@ mod tests {
         let job = Job { max_redirect: 1, ..jobs[0].clone() };
         assert!(seen.add_redirect(&job, &url("http://h/x")).is_some());
         assert_eq!(seen.add_redirect(&job, &url("http://h/x")), None);
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        let headers = headers
+            .iter()
+            .map(|(n, v)| crate::http::Header { name: n.to_string(), value: v.as_bytes().to_vec() })
+            .collect();
+        Response { status, headers, body: body.into(), ..Response::default() }
+    }
+
+    /// The outcome step, on each kind of fetch: a page's new links become jobs in document order
+    /// and `num_new_urls` counts them; a redirect is followed once; a failure and a 404 lead
+    /// nowhere; and the three ways of sharing the set give the same answers.
+    #[test]
+    fn outcome_step() {
+        let config = Config::new(["http://h/"]).unwrap();
+        let policy = Policy::new(&config);
+        let (plain, roots) = Seen::new(&config);
+        let root = &roots[0];
+        let page = || {
+            let html = [("content-type", "text/html")];
+            Ok(response(
+                200,
+                &html,
+                "<a href=/b>b</a><a href=/a>a</a><a href=/>r</a><a href=/b>b</a>",
+            ))
+        };
+        let redirect = || Ok(response(301, &[("location", "/moved")], ""));
+        let mutex = Mutex::new(plain.clone());
+        let cell = RefCell::new(plain.clone());
+        let mut plain = plain;
+        for steps in [
+            [step(&policy, root, page(), &mut plain), step(&policy, root, page(), &mut plain)],
+            [step(&policy, root, page(), &mutex), step(&policy, root, page(), &mutex)],
+            [step(&policy, root, page(), &cell), step(&policy, root, page(), &cell)],
+        ] {
+            let [first, again] = steps;
+            let jobs: Vec<&str> = first.jobs.iter().map(|j| j.url.as_str()).collect();
+            assert_eq!(jobs, ["http://h/b", "http://h/a"]);
+            assert_eq!((first.stat.num_urls, first.stat.num_new_urls), (3, 2));
+            assert_eq!((again.stat.num_new_urls, again.jobs.len()), (0, 0));
+        }
+        let moved = step(&policy, root, redirect(), &mut plain);
+        assert_eq!(moved.stat.next_url.as_deref(), Some("http://h/moved"));
+        assert_eq!(moved.jobs[0].max_redirect, config.max_redirect - 1);
+        assert!(step(&policy, root, redirect(), &mut plain).jobs.is_empty(), "seen now");
+        let failed = step(&policy, root, Err(NetError::Timeout), &mut plain);
+        assert_eq!(failed.stat.exception.as_deref(), Some("Timeout: timed out"));
+        assert!(failed.jobs.is_empty());
+        let missing = step(&policy, root, Ok(response(404, &[], "<a href=/z>")), &mut plain);
+        assert_eq!((missing.stat.status, missing.jobs.len()), (Some(404), 0));
+        let foreign = Ok(response(302, &[("location", "http://elsewhere.org/")], ""));
+        assert!(step(&policy, root, foreign, &mut plain).jobs.is_empty(), "not allowed");
+    }
+
+    /// `--max-tries N` is N requests: `again` says yes N - 1 times.
+    #[test]
+    fn tries_count_requests() {
+        let url = url("http://h/");
+        for max in [1, 2, 4] {
+            let mut tries = Tries::new(max);
+            let retries = std::iter::from_fn(|| Some(tries.again(&url, NetError::Timeout)))
+                .take_while(|&again| again)
+                .count();
+            assert_eq!(retries as u32 + 1, max);
+        }
+        assert!(!Tries::new(0).again(&url, NetError::Timeout), "at least one, and no more");
     }
 }

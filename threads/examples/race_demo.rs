@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use shared::Config;
-use shared::site::Site;
+use testsite::Site;
 use threads::{Crawler, SeenMode};
 
 /// The site: the root links to `HUBS` hub pages, and every hub links to the same `LEAVES` leaf

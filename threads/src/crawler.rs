@@ -5,8 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use shared::page::{Outcome, interpret};
-use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen};
+use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, Step, Tries, step};
 
 use crate::http::Client;
 use crate::queue::JoinableQueue;
@@ -119,67 +118,68 @@ impl Crawler {
         }
     }
 
-    /// Fetches one job and marks it done. A panic in between (a bug: no input should cause one)
-    /// still ends in a record and a `task_done`, and the worker lives on: a lost `task_done`
-    /// would leave `join` waiting forever, and a dead worker would leave its share undone.
+    /// Fetches one job, records it, puts the jobs it leads to, and marks it done.
+    ///
+    /// The record is made here, after `fetch` has returned, never inside it: a panic in `fetch`
+    /// (a bug: no input should cause one) then leaves no record behind, and becomes exactly one
+    /// failed record. A `task_done` follows whatever happened, and the worker lives on: a lost
+    /// `task_done` would leave `join` waiting forever, and a dead worker its share undone.
     fn process(&self, job: &Job) {
-        let fetched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.fetch(job)));
-        if fetched.is_err() {
-            tracing::error!("bug: fetching {} panicked", job.url);
-            self.record(FetchStatistic::failed(job.url.as_str(), NetError::Other));
+        self.finish(job, || self.fetch(job));
+    }
+
+    /// `process` with the fetch given, so that a test can make it panic.
+    fn finish(&self, job: &Job, fetch: impl FnOnce() -> Step) {
+        let step =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
+                tracing::error!("bug: fetching {} panicked", job.url);
+                Step {
+                    stat: FetchStatistic::failed(job.url.as_str(), NetError::Other),
+                    jobs: vec![],
+                }
+            });
+        // Record, then put: the links are queued only once their page is on record.
+        self.record(step.stat);
+        for next in step.jobs {
+            self.queue.put(next);
         }
         self.queue.task_done();
     }
 
-    /// Fetches one URL (retrying network errors up to `max_tries` requests), records it, and
-    /// queues the links and redirect it leads to.
-    pub fn fetch(&self, job: &Job) {
-        let url = &job.url;
-        let mut tries = 0;
-        let response = loop {
-            tries += 1;
-            match self.client.get(url) {
-                Ok(response) => break Ok(response),
-                Err(e) if tries < self.config.max_tries => {
-                    tracing::info!("try {tries} for {url} raised {e}");
-                }
-                Err(e) => break Err(e),
+    /// Fetches one URL, retrying network errors up to `max_tries` requests in all, and returns
+    /// its record and the jobs it leads to. The thread blocks in `get`; the only lock taken is
+    /// the seen-set's, inside the outcome step.
+    pub fn fetch(&self, job: &Job) -> Step {
+        let mut tries = Tries::new(self.config.max_tries);
+        let fetched = loop {
+            match self.client.get(&job.url) {
+                Err(e) if tries.again(&job.url, e) => continue,
+                fetched => break fetched,
             }
         };
-        let response = match response {
-            Ok(response) => response,
-            Err(e) => {
-                tracing::error!("{url} failed after {tries} tries: {e}");
-                return self.record(FetchStatistic::failed(url.as_str(), e));
-            }
-        };
-        let outcome =
-            interpret(&self.policy, url, response.status, response.header_pairs(), &response.body);
-        match outcome {
-            Outcome::Redirect { stat, target, allowed } => {
-                self.record(stat);
-                if allowed {
-                    if let Some(next) = self.seen.add_redirect(job, &target) {
-                        tracing::info!("redirect to {target} from {url}");
-                        self.queue.put(next);
-                    }
-                } else {
-                    tracing::debug!("not following redirect to {target}: not allowed");
-                }
-            }
-            Outcome::Page { mut stat, links } => {
-                let (num_new, jobs) = self.seen.add_links(job, &links);
-                stat.num_new_urls = num_new;
-                self.record(stat);
-                for next in jobs {
-                    self.queue.put(next);
-                }
-            }
-            Outcome::Record { stat } => self.record(stat),
-        }
+        step(&self.policy, job, fetched, &self.seen)
     }
 
     fn record(&self, stat: FetchStatistic) {
         self.done.lock().unwrap_or_else(PoisonError::into_inner).push(stat);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// A fetch that panics ends in exactly one failed record and one `task_done`, and the crawl
+    /// can end: `join` returns.
+    #[test]
+    fn a_panicking_fetch_is_one_record() {
+        let config = Config::new(["http://127.0.0.1:9/"]).unwrap();
+        let crawler = Crawler::new(&config, SeenMode::Locked);
+        let job = crawler.queue.get().unwrap();
+        crawler.finish(&job, || panic!("injected"));
+        crawler.queue.join();
+        let done = crawler.done.lock().unwrap();
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].exception.as_deref(), Some("Other: network error"));
     }
 }

@@ -1,31 +1,14 @@
-//! One blocking HTTP GET with ureq: a shared `Agent` (keep-alive pool, no redirects, the
-//! crawl's timeout), the body read up to the cap, and ureq's errors mapped onto
-//! [`NetError`] so every model reports the same failure the same way.
+//! One blocking HTTP GET with ureq: a shared `Agent` (keep-alive pool, no redirects, no proxy,
+//! the crawl's timeout), the body read up to the cap into the shared [`Response`], and ureq's
+//! errors mapped onto [`NetError`] so every model reports the same failure the same way.
 
 use std::io::Read;
 use std::time::Duration;
 
 use shared::NetError;
+use shared::http::{Header, Response};
 use shared::page::BODY_CAP;
 use url::Url;
-
-/// A response as the crawler needs it: status, headers, the body up to [`BODY_CAP`].
-#[derive(Debug)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// Header names and raw values (grouped by name, as ureq's header map keeps them).
-    pub headers: Vec<(String, Vec<u8>)>,
-    /// The body, at most [`BODY_CAP`] bytes.
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    /// The headers as `page::interpret` takes them.
-    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
-    }
-}
 
 /// A blocking HTTP client shared by every worker thread.
 ///
@@ -47,6 +30,9 @@ impl Client {
             .timeout_global(Some(timeout))
             .max_idle_connections(max_tasks.max(1))
             .max_idle_connections_per_host(max_tasks.max(1))
+            // ureq reads HTTP_PROXY and ALL_PROXY by default; a crawler of 127.0.0.1 behind a
+            // proxy would miscount, and a benchmark would measure the proxy. No model uses one.
+            .proxy(None)
             .user_agent(concat!("crawler-models-threads/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
@@ -60,7 +46,10 @@ impl Client {
         let headers = response
             .headers()
             .iter()
-            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .map(|(name, value)| Header {
+                name: name.as_str().to_string(),
+                value: value.as_bytes().to_vec(),
+            })
             .collect();
         let mut body = Vec::new();
         // `take` keeps at most the cap and stops reading there: a huge body is cut, not drained.
@@ -70,7 +59,9 @@ impl Client {
             .take(BODY_CAP)
             .read_to_end(&mut body)
             .map_err(|e| classify(ureq::Error::from(e)))?;
-        Ok(Response { status, headers, body })
+        // At the cap, the rest (if any) was not read: the connection is dropped, not reused.
+        let truncated = body.len() as u64 >= BODY_CAP;
+        Ok(Response { status, headers, body, truncated, reusable: !truncated })
     }
 }
 

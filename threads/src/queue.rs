@@ -3,7 +3,7 @@
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use crossbeam_channel::{Receiver, Sender, select};
+use crossbeam_channel::{Receiver, Sender, select_biased};
 
 /// A multi-producer, multi-consumer FIFO that knows when all its work is finished.
 ///
@@ -78,14 +78,16 @@ impl<T> JoinableQueue<T> {
         self.items.0.send(item).expect("receiver alive");
     }
 
-    /// Takes the oldest item, waiting for one; `None` once the queue is closed.
+    /// Takes the oldest item, waiting for one; `None` once the queue is closed, always, even
+    /// with items left in it (after Ctrl-C they are the report's Todo).
     pub fn get(&self) -> Option<T> {
-        if self.counts().closed {
-            return None;
-        }
-        select! {
-            recv(self.items.1) -> item => item.ok(),
+        // Biased: when the queue is closed and items are waiting, both arms are ready, and a
+        // plain `select!` picks one at random; the close must win, or a worker would start one
+        // more fetch after Ctrl-C, a URL then in neither Todo nor Done. (`close` drops the
+        // sender of `closed` before it returns, so after `close` this arm is always ready.)
+        select_biased! {
             recv(self.closed) -> _ => None,
+            recv(self.items.1) -> item => item.ok(),
         }
     }
 
@@ -204,6 +206,22 @@ mod tests {
         joiner.join().unwrap();
         q.put(2);
         assert_eq!(q.unfinished(), 1, "a put after close is dropped");
+    }
+
+    /// After close, get returns None every time, although items are still waiting: a closed
+    /// queue hands out no more work (with a random choice between the two ready channels, about
+    /// half of these calls would return an item).
+    #[test]
+    fn get_after_close_is_always_none() {
+        let q = JoinableQueue::new();
+        for i in 0..200 {
+            q.put(i);
+        }
+        q.close();
+        for _ in 0..200 {
+            assert_eq!(q.get(), None);
+        }
+        assert_eq!(q.len(), 200, "the items stay, for the report's Todo");
     }
 
     /// Calling task_done more often than put is a bug and panics, as in Python.

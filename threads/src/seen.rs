@@ -4,7 +4,7 @@
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use shared::{Admit, Job, Seen};
+use shared::{Admit, Job, Seen, SeenCell};
 use url::Url;
 
 // Under `--cfg loom` the lock is loom's, so that the model checker in `tests/loom.rs` can
@@ -90,10 +90,17 @@ impl SeenSet {
         }
         (new.len(), jobs)
     }
+}
 
-    /// Follows a redirect, in one critical section.
-    pub fn add_redirect(&self, job: &Job, target: &Url) -> Option<Job> {
-        self.lock().add_redirect(job, target)
+/// The outcome step reaches the seen-set through this: a redirect in one critical section, a
+/// page's links in one or two, as the mode says.
+impl SeenCell for &SeenSet {
+    fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    fn add_links(self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+        SeenSet::add_links(self, job, links)
     }
 }
 

@@ -1,10 +1,11 @@
 //! The `threads` binary as a user runs it: exit codes, the report on stdout, Ctrl-C.
 
+use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use shared::FetchStatistic;
-use shared::site::{Latency, Site, SiteSpec};
+use testsite::{Latency, Site, SiteSpec};
 
 fn threads() -> Command {
     Command::new(env!("CARGO_BIN_EXE_threads"))
@@ -13,7 +14,12 @@ fn threads() -> Command {
 /// A bad regex or URL prints one line on stderr and exits 2, without crawling.
 #[test]
 fn bad_arguments_exit_2() {
-    for args in [&["127.0.0.1:9", "--exclude", "("][..], &["ftp://127.0.0.1/"], &["--max-tasks"]] {
+    for args in [
+        &["127.0.0.1:9", "--exclude", "("][..],
+        &["ftp://127.0.0.1/"],
+        &["mailto:x@y.org"],
+        &["--max-tasks"],
+    ] {
         let out = threads().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8(out.stderr).unwrap();
@@ -35,6 +41,31 @@ fn json_report_on_stdout() {
     let urls: Vec<&str> = records.iter().map(|r| r.url.as_str()).collect();
     let base = server.url();
     assert_eq!(urls, [base.to_string(), format!("{base}a"), format!("{base}b")]);
+}
+
+/// A proxy set in the environment is not used: the crawl of 127.0.0.1 goes straight to the
+/// site (through a proxy on a closed port, every fetch would fail).
+#[test]
+fn proxy_variables_are_ignored() {
+    let site = Site::new().page("/", &["/a"]).page("/a", &[]);
+    let server = site.serve("127.0.0.1:0").unwrap();
+    let (_reserved, port) = testsite::conformance::closed_port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let out = threads()
+        .arg(server.url().as_str())
+        .arg("--json")
+        .env("HTTP_PROXY", &proxy)
+        .env("http_proxy", &proxy)
+        .env("ALL_PROXY", &proxy)
+        .env("all_proxy", &proxy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let records: Vec<FetchStatistic> =
+        out.stdout.lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.status == Some(200)), "{records:?}");
+    assert_eq!(server.total_requests(), 2);
 }
 
 /// Ctrl-C mid-crawl prints the partial report, marked Interrupted, and exits 130.

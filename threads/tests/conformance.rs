@@ -1,3 +1,3 @@
 //! The shared conformance suite, run against the thread-pool crawler.
 
-shared::conformance_tests!(threads::crawl);
+testsite::conformance_tests!(threads::crawl);

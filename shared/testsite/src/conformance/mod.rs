@@ -2,7 +2,7 @@
 //! site on 127.0.0.1. A model's `tests/conformance.rs` is one line:
 //!
 //! ```ignore
-//! shared::conformance_tests!(threads::crawl);
+//! testsite::conformance_tests!(threads::crawl);
 //! ```
 //!
 //! which makes one `#[test]` per scenario (so they run in parallel and fail one by one), or call
@@ -20,8 +20,8 @@ pub use faults::*;
 pub use limits::*;
 pub use scale::*;
 
-use crate::site::{Expected, ServerHandle, Site};
-use crate::{Config, FetchStatistic, Report};
+use crate::{Expected, ServerHandle, Site};
+use shared::{Config, FetchStatistic, Report};
 
 /// A model's crawl function: what every scenario is given.
 pub type CrawlFn = fn(&Config) -> Report;
@@ -71,7 +71,7 @@ macro_rules! __conformance_scenarios {
         $crate::$then!($($args)*
             link, link_cycle, self_link_counts, prohibited_host, port_is_ignored, non_http_links,
             redirect, redirect_chain, redirect_limit, redirect_cycle, redirect_join,
-            redirect_to_refused_host, not_redirects, encodings, content_types, xml_links,
+            redirect_to_refused_host, not_redirects, encodings, content_types, noscript_links, xml_links,
             roots_and_exclude, max_tasks_reached_exactly, max_tries_with_closed_connections,
             fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
             fault_slow_trickle, fault_refused, max_pages, max_depth, generated_site_one_task,
@@ -158,7 +158,7 @@ impl Run {
     pub fn assert_each_fetched_once(&self) {
         for stat in &self.report.stats {
             let url = url::Url::parse(&stat.url).expect("URL in normal form");
-            let path = crate::site::path_of(&url);
+            let path = crate::path_of(&url);
             assert_eq!(self.server.requests(&path), 1, "requests for {path}");
         }
         assert_eq!(self.server.total_requests(), self.report.stats.len(), "requests in all");

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Fault, REDIRECT_CONTENT_TYPE, Resource, Site};
-use crate::page::{REDIRECTS, parse_content_type};
-use crate::{Config, FetchStatistic, Policy};
+use crate::{Fault, Resource, Site};
+use shared::page::{REDIRECTS, parse_content_type};
+use shared::{Config, FetchStatistic, Policy};
 
 /// The part of a URL's record that a correct crawl fixes, whatever its concurrency.
 ///
@@ -103,7 +103,7 @@ impl Site {
         while let Some(visit) = queue.pop_front() {
             rounds = rounds.max(visit.round);
             let url = &visit.url;
-            let path = super::path_of(url);
+            let path = crate::path_of(url);
             total += self.latency_of(&path);
             let answer =
                 if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
@@ -121,8 +121,8 @@ impl Site {
                     let target = url.join(location.trim()).ok();
                     match target.filter(|_| REDIRECTS.contains(&status)) {
                         // Not a redirect after all (a 304, or a Location that does not
-                        // resolve): an ordinary record of the small page sent with it.
-                        None => record.content_type = Some(REDIRECT_CONTENT_TYPE.into()),
+                        // resolve): an ordinary record, with no content type (not a 200).
+                        None => {}
                         Some(mut target) => {
                             target.set_fragment(None);
                             record.next_url = Some(target.to_string());
@@ -144,7 +144,10 @@ impl Site {
                 }
                 Answer::Body { status, content_type, links } => {
                     record.status = Some(status);
-                    record.content_type = parse_content_type(content_type).0;
+                    // As in the original, only a 200's content type is recorded.
+                    if status == 200 {
+                        record.content_type = parse_content_type(content_type).0;
+                    }
                     let parsed = matches!(
                         record.content_type.as_deref(),
                         Some("text/html" | "application/xml")
@@ -230,7 +233,7 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::{Latency, SiteSpec};
+    use crate::{Latency, SiteSpec};
 
     fn config(max_redirect: u32) -> Config {
         let mut c = Config::new(["http://127.0.0.1:9/"]).unwrap();

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use shared::site::{Latency, Site, SiteSpec};
+use testsite::{Latency, Site, SiteSpec};
 
 /// Serve a deterministic test site on 127.0.0.1 for the crawlers to crawl.
 #[derive(Debug, Parser)]

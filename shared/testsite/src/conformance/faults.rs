@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::{CrawlFn, Run, check_invariants};
-use crate::Config;
-use crate::page::BODY_CAP;
-use crate::site::{Fault, Site};
+use crate::{Fault, Site};
+use shared::Config;
+use shared::page::BODY_CAP;
 
 /// A site whose root links to a fault at `/fault` and to a healthy `/after`.
 fn fault_site(fault: Fault) -> Site {

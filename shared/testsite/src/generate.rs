@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use bytes::Bytes;
 
-use super::{Latency, Site};
+use crate::{Latency, Site};
 
 /// What to generate. Fractions are per page, in `0.0..=1.0`.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +67,7 @@ impl SiteSpec {
     ///
     /// # Examples
     /// ```
-    /// use shared::site::{Resource, SiteSpec};
+    /// use testsite::{Resource, SiteSpec};
     /// let site = SiteSpec::with_pages(50).generate();
     /// assert!(matches!(site.get("/"), Some(Resource::Page { status: 200, .. })));
     /// assert!(matches!(site.get("/p/49"), Some(Resource::Page { .. })));
@@ -229,7 +229,7 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::Resource;
+    use crate::Resource;
 
     /// The same spec gives the same site; another seed another one.
     #[test]

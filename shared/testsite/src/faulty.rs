@@ -15,18 +15,18 @@ const GARBAGE: &[u8] = b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n";
 
 /// Per-connection switches that the request handler flips to misbehave below HTTP.
 #[derive(Debug, Default)]
-pub(super) struct ConnCtl {
+pub(crate) struct ConnCtl {
     /// Reset (RST) instead of closing politely when the connection is dropped.
-    pub(super) reset: AtomicBool,
+    pub(crate) reset: AtomicBool,
     /// Write [`GARBAGE`] instead of the response.
-    pub(super) garbage: AtomicBool,
+    pub(crate) garbage: AtomicBool,
 }
 
 /// A `TcpStream` that obeys [`ConnCtl`].
-pub(super) struct FaultyStream {
-    pub(super) inner: TcpStream,
-    pub(super) ctl: Arc<ConnCtl>,
-    pub(super) garbage_sent: bool,
+pub(crate) struct FaultyStream {
+    pub(crate) inner: TcpStream,
+    pub(crate) ctl: Arc<ConnCtl>,
+    pub(crate) garbage_sent: bool,
 }
 
 impl Drop for FaultyStream {

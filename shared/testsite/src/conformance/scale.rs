@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use super::{CrawlFn, Run, check_invariants};
-use crate::Config;
-use crate::site::{Latency, SiteSpec};
+use crate::{Latency, SiteSpec};
+use shared::Config;
 
 /// A 2,000-page site: redirects, chains, 404s, images, legacy charsets, a deep chain, cycles.
-fn big_site() -> crate::site::Site {
+fn big_site() -> crate::Site {
     SiteSpec { seed: 2000, ..SiteSpec::with_pages(2_000) }.generate()
 }
 

@@ -38,7 +38,7 @@ impl std::fmt::Debug for SiteBody {
 }
 
 impl SiteBody {
-    pub(super) fn full(bytes: impl Into<Bytes>) -> SiteBody {
+    pub(crate) fn full(bytes: impl Into<Bytes>) -> SiteBody {
         let bytes = bytes.into();
         let len = bytes.len() as u64;
         SiteBody {
@@ -52,7 +52,7 @@ impl SiteBody {
         }
     }
 
-    pub(super) fn generated(
+    pub(crate) fn generated(
         declared: u64,
         send: u64,
         pace: Option<(usize, Duration)>,

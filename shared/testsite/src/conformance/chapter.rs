@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::{CrawlFn, Run};
-use crate::site::Site;
+use crate::Site;
 
 /// "/" links to foo, which is a leaf.
 pub fn link(crawl: CrawlFn) {
@@ -170,7 +170,7 @@ pub fn not_redirects(crawl: CrawlFn) {
     let site = Site::new()
         .page("/", &["/nowhere", "/same"])
         .raw("/nowhere", 302, Some("text/html"), "<a href=/x>x</a>", &[])
-        .resource("/same", crate::site::Resource::Redirect { status: 304, location: "/x".into() });
+        .resource("/same", crate::Resource::Redirect { status: 304, location: "/x".into() });
     let run = Run::new(crawl, &site, |_| {});
     run.assert_done(&["/", "/nowhere", "/same"]);
     for path in ["/nowhere", "/same"] {
@@ -183,25 +183,34 @@ pub fn not_redirects(crawl: CrawlFn) {
 }
 
 /// Bodies are decoded by the Content-Type charset, else the meta charset, else UTF-8; bad bytes
-/// never stop a page from being parsed.
+/// never stop a page from being parsed. `encoding` reports the label as declared, lower-cased
+/// (`iso-8859-1`, not the decoder's name `windows-1252`), and is never null for a 200.
 pub fn encodings(crawl: CrawlFn) {
     let latin1 = b"<p>caf\xe9</p><a href=\"/a\">a</a>".to_vec();
     let sjis_meta =
         b"<meta charset=\"Shift_JIS\"><p>\x83\x65\x83\x58\x83\x67</p><a href=/b>b</a>".to_vec();
     let broken = b"<p>\xff\xfe\xc3</p><a href=/c>c</a>".to_vec();
     let site = Site::new()
-        .page("/", &["/latin1", "/sjis", "/broken"])
+        .page("/", &["/latin1", "/sjis", "/broken", "/ascii", "/image"])
         .raw("/latin1", 200, Some("text/html; charset=ISO-8859-1"), latin1, &["/a"])
         .raw("/sjis", 200, Some("text/html"), sjis_meta, &["/b"])
         .raw("/broken", 200, Some("text/html"), broken, &["/c"])
+        .raw("/ascii", 200, Some("text/html; charset=\"ASCII\""), "<a href=/a>a</a>", &["/a"])
+        .raw("/image", 200, Some("image/png"), &b"\x89PNG\r\n"[..], &[])
         .page("/a", &[])
         .page("/b", &[])
         .page("/c", &[]);
     let run = Run::new(crawl, &site, |_| {});
-    assert_eq!(run.stat("/latin1").encoding.as_deref(), Some("windows-1252"));
-    assert_eq!(run.stat("/sjis").encoding.as_deref(), Some("shift_jis"));
-    assert_eq!(run.stat("/broken").encoding.as_deref(), Some("utf-8"));
-    for path in ["/latin1", "/sjis", "/broken"] {
+    for (path, encoding) in [
+        ("/latin1", "iso-8859-1"),
+        ("/sjis", "shift_jis"),
+        ("/broken", "utf-8"),
+        ("/ascii", "ascii"),
+        ("/image", "utf-8"),
+    ] {
+        assert_eq!(run.stat(path).encoding.as_deref(), Some(encoding), "{path}");
+    }
+    for path in ["/latin1", "/sjis", "/broken", "/ascii"] {
         assert_eq!(run.stat(path).num_urls, 1, "{path}");
     }
     run.assert_oracle(&site);
@@ -211,7 +220,8 @@ pub fn encodings(crawl: CrawlFn) {
 type Case = (&'static str, u16, Option<&'static str>, Option<&'static str>, usize);
 
 /// Only 200 text/html and application/xml are parsed; the media type is reported without its
-/// parameters, lower-case; no Content-Type reports null.
+/// parameters, lower-case; no Content-Type reports null. Only a 200 reports a content type and an
+/// encoding: a 404 sent as text/html reports neither (and so counts as an error, not as html).
 pub fn content_types(crawl: CrawlFn) {
     let body = Bytes::from_static(b"<a href=\"/leaf\">leaf</a>");
     let cases: [Case; 7] = [
@@ -220,8 +230,8 @@ pub fn content_types(crawl: CrawlFn) {
         ("/plain", 200, Some("text/plain"), Some("text/plain"), 0),
         ("/png", 200, Some("image/png"), Some("image/png"), 0),
         ("/none", 200, None, None, 0),
-        ("/gone", 404, Some("text/html"), Some("text/html"), 0),
-        ("/oops", 500, Some("text/html"), Some("text/html"), 0),
+        ("/gone", 404, Some("text/html"), None, 0),
+        ("/oops", 500, Some("text/html"), None, 0),
     ];
     let mut site = Site::new().page("/", &cases.map(|c| c.0)).page("/leaf", &[]);
     for (path, status, header, _, _) in cases {
@@ -236,8 +246,31 @@ pub fn content_types(crawl: CrawlFn) {
             "{path}"
         );
         assert_eq!(s.size, body.len() as u64, "{path}");
-        assert_eq!(s.encoding.is_some(), num_urls > 0, "encoding only for parsed pages: {path}");
+        assert_eq!(s.encoding.is_some(), status == 200, "encoding only for a 200: {path}");
     }
+    run.assert_oracle(&site);
+    let text = run.report.text();
+    assert!(text.contains("\n         2 error\n"), "the 404 and the 500 are errors:\n{text}");
+    assert!(text.contains("\n         3 html\n"), "/, /html and /leaf are html:\n{text}");
+}
+
+/// Links are found as a browser that runs no scripts sees them: inside `<noscript>` they count,
+/// inside `<script>`, `<style>` and comments they do not.
+pub fn noscript_links(crawl: CrawlFn) {
+    let html = r#"<html><head><noscript><link rel="stylesheet" href="/noscript.css"></noscript>
+<script>document.write('<a href="/in-script">x</a>')</script>
+<style>/* <a href="/in-style">s</a> */</style></head>
+<body><!-- <a href="/in-comment">c</a> --><noscript><a href="/ns-page">n</a></noscript></body></html>"#;
+    let site = Site::new()
+        .raw("/", 200, Some("text/html"), html, &["/noscript.css", "/ns-page"])
+        .raw("/noscript.css", 200, Some("text/css"), "body {}", &[])
+        .page("/ns-page", &[])
+        .page("/in-script", &[])
+        .page("/in-style", &[])
+        .page("/in-comment", &[]);
+    let run = Run::new(crawl, &site, |_| {});
+    run.assert_done(&["/", "/noscript.css", "/ns-page"]);
+    assert_eq!(run.stat("/").num_urls, 2);
     run.assert_oracle(&site);
 }
 

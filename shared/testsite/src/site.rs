@@ -1,27 +1,11 @@
-//! The local test site: a deterministic set of resources (pages, redirects, faults) served on
-//! 127.0.0.1, which also knows the right answer of a crawl over it (the oracle).
-//!
-//! - [`Site`] holds the resources; build one by hand ([`Site::page`], [`Site::redirect`],
-//!   [`Site::fault`]) or generate one from a [`SiteSpec`].
-//! - [`Site::serve`] starts a hyper server on its own runtime; see [`server`].
-//! - [`Site::expected`] and [`Site::ideal_secs`] are the oracle; see [`oracle`].
-
-mod body;
-mod faulty;
-mod generate;
-pub mod oracle;
-pub mod server;
+//! [`Site`]: the resources of a test site (pages, redirects, faults, latency), built by hand or
+//! read from a folder of files.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-
-pub use body::SiteBody;
-pub use generate::SiteSpec;
-pub use oracle::Expected;
-pub use server::ServerHandle;
 
 /// The Content-Type of the small page the server sends with a [`Resource::Redirect`].
 pub(crate) const REDIRECT_CONTENT_TYPE: &str = "text/html";
@@ -119,10 +103,10 @@ impl Latency {
 /// A test site: resources by path (with query), a latency, and an optional barrier.
 #[derive(Debug, Clone)]
 pub struct Site {
-    resources: HashMap<String, Resource>,
-    latency: Latency,
-    seed: u64,
-    barrier: Option<usize>,
+    pub(crate) resources: HashMap<String, Resource>,
+    pub(crate) latency: Latency,
+    pub(crate) seed: u64,
+    pub(crate) barrier: Option<usize>,
 }
 
 impl Default for Site {
@@ -139,7 +123,7 @@ impl Site {
 
     /// Adds a 200 `text/html` page at `path` that links to `links` (hrefs, in this order).
     pub fn page(self, path: &str, links: &[&str]) -> Site {
-        let body = generate::html_page(path, links, "", 0);
+        let body = crate::generate::html_page(path, links, "", 0);
         self.resource(
             path,
             Resource::Page {
@@ -224,7 +208,7 @@ impl Site {
             Latency::Fixed(d) => d,
             Latency::Uniform { min, max } => {
                 let span = max.saturating_sub(min).as_micros() as u64;
-                let h = generate::hash(self.seed, path.as_bytes());
+                let h = crate::generate::hash(self.seed, path.as_bytes());
                 min + Duration::from_micros(if span == 0 { 0 } else { h % (span + 1) })
             }
         }

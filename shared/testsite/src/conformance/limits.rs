@@ -4,7 +4,7 @@
 use super::{CrawlFn, Run};
 use std::time::Duration;
 
-use crate::site::{Fault, Latency, Resource, Site, SiteSpec};
+use crate::{Fault, Latency, Resource, Site, SiteSpec};
 
 /// `n` leaf pages, all linked from `/`.
 fn fan_out(n: usize) -> Site {

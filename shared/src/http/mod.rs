@@ -1,0 +1,156 @@
+//! A sans-IO HTTP/1.1 client codec: the bytes of a GET request, and an incremental parser
+//! for the response. It never touches a socket, so every I/O model can share it.
+//!
+//! A model writes the bytes of [`request`] to its connection, then hands every chunk of bytes
+//! the socket gives to [`ResponseParser::feed`] and acts on the result: [`Progress::NeedMore`]
+//! means read again, [`Progress::Done`] carries the [`Response`], and a read of 0 bytes is
+//! reported with [`ResponseParser::eof`]. The same codec runs under a mio event loop, on a tokio
+//! `TcpStream` and under a hand-made executor; only the way bytes are waited for differs.
+//!
+//! - `mod.rs` (here): the request bytes, [`Response`], [`HttpError`], [`Progress`].
+//! - `parser.rs`: [`ResponseParser`], the state machine over head, length, chunked and
+//!   close-delimited bodies.
+
+use std::fmt;
+
+use url::{Position, Url};
+
+#[cfg(doc)]
+use crate::page::BODY_CAP;
+
+mod parser;
+#[cfg(test)]
+mod tests;
+
+pub use parser::ResponseParser;
+
+/// Longest response head accepted (status line + headers): 64 KiB.
+pub const MAX_HEAD: usize = 64 * 1024;
+
+/// Writes the bytes of a GET for `url` into `out` (appending).
+///
+/// The request line carries the path and query only (never the fragment); `Host` is the host
+/// as [`Url::host_str`] gives it (IPv6 in brackets) with `:port` only for a non-default port.
+/// Carriage returns and line feeds in `user_agent` become spaces, so it cannot add headers.
+///
+/// # Examples
+///
+/// ```
+/// let url = url::Url::parse("http://example.com/a?b=1#top").unwrap();
+/// let mut out = Vec::new();
+/// shared::http::write_request(&mut out, &url, "bot/1");
+/// assert!(out.starts_with(b"GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\n"));
+/// assert!(out.ends_with(b"Connection: keep-alive\r\n\r\n"));
+/// ```
+pub fn write_request(out: &mut Vec<u8>, url: &Url, user_agent: &str) {
+    let target = &url[Position::BeforePath..Position::AfterQuery];
+    out.extend_from_slice(b"GET ");
+    out.extend_from_slice(if target.is_empty() { "/" } else { target }.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+    out.extend_from_slice(url.host_str().unwrap_or_default().as_bytes());
+    if let Some(port) = url.port() {
+        out.extend_from_slice(format!(":{port}").as_bytes());
+    }
+    out.extend_from_slice(b"\r\nUser-Agent: ");
+    out.extend(user_agent.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    out.extend_from_slice(
+        b"\r\nAccept: */*\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n",
+    );
+}
+
+/// The bytes of a GET for `url`, in a new `Vec` (see [`write_request`]).
+pub fn request(url: &Url, user_agent: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    write_request(&mut out, url, user_agent);
+    out
+}
+
+/// One response header: the name as sent (any case) and the raw value bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The header name, in the case the server used.
+    pub name: String,
+    /// The value, as bytes: servers do send non-UTF-8 values.
+    pub value: Vec<u8>,
+}
+
+/// A complete response: the one type every model hands to page interpretation.
+///
+/// # Examples
+///
+/// ```
+/// use shared::http::{Progress, ResponseParser};
+///
+/// let mut parser = ResponseParser::new();
+/// let bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi";
+/// let Ok(Progress::Done(response)) = parser.feed(bytes) else { panic!("incomplete") };
+/// assert_eq!(response.status, 200);
+/// assert_eq!(response.header("content-type"), Some(&b"text/html"[..]));
+/// assert_eq!(response.body, b"hi");
+/// assert!(response.reusable && !response.truncated);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Response {
+    /// The status code, such as 200.
+    pub status: u16,
+    /// The headers, in the order they came.
+    pub headers: Vec<Header>,
+    /// The body, at most [`BODY_CAP`] bytes (decoded from chunked framing).
+    pub body: Vec<u8>,
+    /// Whether the body was cut at the cap (the rest was not read).
+    pub truncated: bool,
+    /// Whether the connection can carry another request: HTTP/1.1 without `Connection: close`
+    /// (or HTTP/1.0 with `Connection: keep-alive`), the body framed by Content-Length or chunked
+    /// and read to its end, not truncated, and no stray bytes after it.
+    pub reusable: bool,
+}
+
+impl Response {
+    /// The first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| &h.value[..])
+    }
+
+    /// The headers as (name, value) pairs, as page interpretation takes them.
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.headers.iter().map(|h| (h.name.as_str(), h.value.as_slice()))
+    }
+}
+
+/// Why a response could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpError {
+    /// The bytes are not an HTTP/1.x response head (httparse refused them, or a bad
+    /// Content-Length such as non-digits or two different values).
+    MalformedHead,
+    /// The head did not end within [`MAX_HEAD`] bytes.
+    HeadTooLarge,
+    /// The chunked framing is broken (bad chunk-size line, missing CRLF after chunk data,
+    /// chunk-size line or trailers too long).
+    MalformedBody,
+    /// The peer closed the connection before the response was complete: no byte at all, a
+    /// partial head, or a body shorter than Content-Length or the chunked framing promised.
+    ShortBody,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HttpError::MalformedHead => "malformed response head",
+            HttpError::HeadTooLarge => "response head too large",
+            HttpError::MalformedBody => "malformed chunked body",
+            HttpError::ShortBody => "connection closed before the response was complete",
+        })
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// What feeding bytes gave.
+#[derive(Debug)]
+pub enum Progress {
+    /// More bytes are needed.
+    NeedMore,
+    /// The response is complete.
+    Done(Response),
+}
