@@ -146,6 +146,13 @@ pub struct Step {
     pub jobs: Vec<Job>,
 }
 
+impl Step {
+    /// The step of a URL whose every try failed: its failed record, and nowhere to go.
+    pub fn failed(url: &Url, error: NetError) -> Step {
+        Step { stat: FetchStatistic::failed(url.as_str(), error), jobs: Vec::new() }
+    }
+}
+
 /// How a model shares its seen-set: the critical section the outcome step's check-and-insert
 /// runs in. The three ways of the three models are implemented here.
 ///
@@ -218,7 +225,7 @@ pub fn step(
     let url = &job.url;
     let response = match fetched {
         Ok(response) => response,
-        Err(e) => return Step { stat: FetchStatistic::failed(url.as_str(), e), jobs: Vec::new() },
+        Err(e) => return Step::failed(url, e),
     };
     match interpret(policy, url, &response) {
         Outcome::Redirect { stat, target, allowed } => {

@@ -1,6 +1,7 @@
 //! [`Crawler`]: `max_tasks` worker threads take URLs from a [`JoinableQueue`], fetch them with
 //! blocking I/O, and put the new links they find back; the main thread waits in `join`.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -105,7 +106,7 @@ impl Crawler {
     fn work_here(&self) {
         while self.queue.unfinished() > 0 {
             match self.queue.get() {
-                Some(job) => self.process(&job),
+                Some(job) => self.process(&job, || self.fetch(&job)),
                 None => return,
             }
         }
@@ -114,30 +115,21 @@ impl Crawler {
     /// The worker loop: take a URL, fetch it, mark it done, until the queue is closed.
     pub fn work(&self) {
         while let Some(job) = self.queue.get() {
-            self.process(&job);
+            self.process(&job, || self.fetch(&job));
         }
     }
 
-    /// Fetches one job, records it, puts the jobs it leads to, and marks it done.
+    /// Runs `fetch` for one job, records the URL, puts the jobs it leads to, and marks it done.
     ///
     /// The record is made here, after `fetch` has returned, never inside it: a panic in `fetch`
     /// (a bug: no input should cause one) then leaves no record behind, and becomes exactly one
     /// failed record. A `task_done` follows whatever happened, and the worker lives on: a lost
     /// `task_done` would leave `join` waiting forever, and a dead worker its share undone.
-    fn process(&self, job: &Job) {
-        self.finish(job, || self.fetch(job));
-    }
-
-    /// `process` with the fetch given, so that a test can make it panic.
-    fn finish(&self, job: &Job, fetch: impl FnOnce() -> Step) {
-        let step =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
-                tracing::error!("bug: fetching {} panicked", job.url);
-                Step {
-                    stat: FetchStatistic::failed(job.url.as_str(), NetError::Other),
-                    jobs: vec![],
-                }
-            });
+    fn process(&self, job: &Job, fetch: impl FnOnce() -> Step) {
+        let step = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
+            tracing::error!("bug: fetching {} panicked", job.url);
+            Step::failed(&job.url, NetError::Other)
+        });
         // Record, then put: the links are queued only once their page is on record.
         self.record(step.stat);
         for next in step.jobs {
@@ -176,7 +168,7 @@ mod tests {
         let config = Config::new(["http://127.0.0.1:9/"]).unwrap();
         let crawler = Crawler::new(&config, SeenMode::Locked);
         let job = crawler.queue.get().unwrap();
-        crawler.finish(&job, || panic!("injected"));
+        crawler.process(&job, || panic!("injected"));
         crawler.queue.join();
         let done = crawler.done.lock().unwrap();
         assert_eq!(done.len(), 1);

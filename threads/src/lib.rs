@@ -4,10 +4,11 @@
 //! # How it works
 //! 1. The roots go into a [`JoinableQueue`]; [`Crawler::crawl`] starts exactly `max_tasks`
 //!    worker threads and blocks in [`JoinableQueue::join`].
-//! 2. Each worker ([`Crawler::work`]) takes a URL, GETs it with a shared `ureq::Agent` (the
-//!    thread blocks for the whole request), and lets [`shared::page::interpret`] read the answer.
-//! 3. New links are checked-and-inserted into the [`SeenSet`] under one lock, then `put`; only
-//!    then does the worker call `task_done`.
+//! 2. Each worker ([`Crawler::work`]) takes a URL and fetches it ([`Crawler::fetch`]): a GET with
+//!    a shared `ureq::Agent` (the thread blocks for the whole request), retried as
+//!    [`shared::Tries`] says, then [`shared::step`], which interprets the answer with no lock
+//!    held and checks-and-inserts the new links into the [`SeenSet`] under one lock.
+//! 3. The worker records the URL, `put`s the new jobs, and only then calls `task_done`.
 //! 4. When the unfinished count reaches zero, `join` returns, the queue is closed, and the idle
 //!    workers' `get` returns `None`: they exit and are joined.
 //!

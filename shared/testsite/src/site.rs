@@ -107,6 +107,9 @@ pub struct Site {
     pub(crate) latency: Latency,
     pub(crate) seed: u64,
     pub(crate) barrier: Option<usize>,
+    /// Whether a path's query is ignored when no resource has it (a folder of files, served as
+    /// a static file server does: `/a.html?search=x` is `/a.html`).
+    pub(crate) ignore_query: bool,
 }
 
 impl Default for Site {
@@ -118,7 +121,13 @@ impl Default for Site {
 impl Site {
     /// An empty site: every path answers 404 until resources are added.
     pub fn new() -> Site {
-        Site { resources: HashMap::new(), latency: Latency::ZERO, seed: 0, barrier: None }
+        Site {
+            resources: HashMap::new(),
+            latency: Latency::ZERO,
+            seed: 0,
+            barrier: None,
+            ignore_query: false,
+        }
     }
 
     /// Adds a 200 `text/html` page at `path` that links to `links` (hrefs, in this order).
@@ -187,9 +196,13 @@ impl Site {
         self
     }
 
-    /// The resource at `path` (with query), if any; other paths answer 404.
+    /// The resource at `path` (with query), if any; other paths answer 404. A site read from a
+    /// folder falls back to the path without its query, as a static file server does.
     pub fn get(&self, path: &str) -> Option<&Resource> {
-        self.resources.get(path)
+        self.resources.get(path).or_else(|| {
+            let (file, _query) = path.split_once('?').filter(|_| self.ignore_query)?;
+            self.resources.get(file)
+        })
     }
 
     /// Number of resources.
@@ -218,7 +231,7 @@ impl Site {
     /// path serves its `index.html` (`/a` redirects to `/a/`), and the Content-Type comes from
     /// the file's extension.
     pub fn from_dir(dir: &Path) -> std::io::Result<Site> {
-        let mut site = Site::new();
+        let mut site = Site { ignore_query: true, ..Site::new() };
         let mut stack = vec![dir.to_path_buf()];
         while let Some(folder) = stack.pop() {
             for entry in std::fs::read_dir(&folder)? {
@@ -316,5 +329,7 @@ mod tests {
             matches!(site.get("/sub"), Some(Resource::Redirect { status: 301, location }) if location == "/sub/")
         );
         assert!(site.get("/missing").is_none());
+        assert!(site.get("/index.html?search=x").is_some(), "a file ignores the query");
+        assert!(Site::new().page("/a", &[]).get("/a?q").is_none(), "a generated site does not");
     }
 }
