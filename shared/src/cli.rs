@@ -16,6 +16,8 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs a crawler binary with `crawl` as its model.
 ///
+/// The soft limit on open files is raised to the hard limit first, so that `--max-tasks` can
+/// reach the thousands.
 /// Bad arguments print one line on stderr and exit 2. The first Ctrl-C fires
 /// [`Config::stop`]: the model stops taking URLs, the partial report is printed and the process
 /// exits 130. A second Ctrl-C exits at once.
@@ -32,6 +34,11 @@ pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
         }
     };
     init_logging(config.verbosity);
+    // `--max-tasks 10000` needs 10,000 sockets at once, ten times the usual soft limit on open
+    // files; the hard limit is usually far higher, and raising up to it needs no privilege.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!("cannot raise the limit on open files: {e}");
+    }
     let stop = config.stop.clone();
     let handler = ctrlc::set_handler(move || {
         if stop.is_triggered() {

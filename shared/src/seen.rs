@@ -274,8 +274,9 @@ impl Tries {
     }
 
     /// After a try of `url` failed with `error`: whether to try again. Logs the failed try, or,
-    /// when none is left, the final failure.
-    pub fn again(&mut self, url: &Url, error: NetError) -> bool {
+    /// when none is left, the final failure. (`error` is anything that says what went wrong: a
+    /// [`NetError`], or a model's error that also says in which step.)
+    pub fn again(&mut self, url: &Url, error: impl std::fmt::Display) -> bool {
         self.count += 1;
         if self.count < self.max {
             tracing::info!("try {} for {url} raised {error}", self.count);

@@ -146,11 +146,14 @@ impl ResponseParser {
     }
 
     /// Whether any byte of a response has been received.
-    ///
-    /// A model uses it to tell "the server closed an idle keep-alive connection before
-    /// answering" (retry silently on a fresh connection) from a real failure.
     pub fn started(&self) -> bool {
         self.started
+    }
+
+    /// Whether the head is complete and the body is being read (or the response is done): a
+    /// model uses it to say which step a failure happened in, reading the head or the body.
+    pub fn in_body(&self) -> bool {
+        !matches!(self.state, State::Head | State::Failed(_))
     }
 
     /// Runs the state machine over `input` until it is used up or the response is complete.

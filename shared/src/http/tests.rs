@@ -292,7 +292,7 @@ fn stray_bytes_after_response() {
     assert_eq!(parser.eof(), Err(HttpError::ShortBody));
 }
 
-/// `started` tells an idle connection closed before answering from a real failure.
+/// `started` turns true with the first byte, `in_body` once the head is complete.
 #[test]
 fn started_after_first_byte() {
     let mut parser = ResponseParser::new();
@@ -301,7 +301,12 @@ fn started_after_first_byte() {
     assert_eq!(parser.eof(), Err(HttpError::ShortBody));
     let mut parser = ResponseParser::default();
     assert!(matches!(parser.feed(b"H"), Ok(Progress::NeedMore)));
-    assert!(parser.started());
+    assert!(parser.started() && !parser.in_body());
+    assert!(matches!(
+        parser.feed(b"TTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab"),
+        Ok(Progress::NeedMore)
+    ));
+    assert!(parser.in_body(), "the head is complete, the body under way");
 }
 
 /// The request bytes are exact: lower-cased host, non-default port, no fragment.

@@ -1,0 +1,5 @@
+//! `callback`: crawl with one thread and an event loop. See `callback --help` and contract.md.
+
+fn main() -> std::process::ExitCode {
+    shared::cli::main(callback::crawl)
+}

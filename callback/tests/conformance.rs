@@ -1,0 +1,3 @@
+//! The shared conformance suite, run against the event-loop crawler.
+
+testsite::conformance_tests!(callback::crawl);
