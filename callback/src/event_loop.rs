@@ -244,3 +244,98 @@ impl<C> EventLoop<C> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    /// What the callbacks of a test write down, in order.
+    type Log = Vec<String>;
+
+    fn logger(name: &'static str) -> Callback<Log> {
+        Box::new(move |log, lp, token, event| {
+            log.push(format!("{name} {event:?}"));
+            lp.remove(token);
+        })
+    }
+
+    /// Timers fire in deadline order, whatever the order they were set in; a cancelled one never
+    /// fires.
+    #[test]
+    fn timers_fire_in_deadline_order() {
+        let mut lp = EventLoop::new().unwrap();
+        let now = Instant::now();
+        for (name, ms) in [("c", 30), ("a", 10), ("cancelled", 20), ("b", 20)] {
+            let token = lp.reserve();
+            lp.set_callback(token, logger(name));
+            let id = lp.set_timer(now + Duration::from_millis(ms), token);
+            if name == "cancelled" {
+                lp.cancel_timer(id);
+                lp.remove(token);
+            }
+        }
+        let mut log = Log::new();
+        lp.run(&mut log, |log| log.len() == 3).unwrap();
+        assert_eq!(log, ["a Timeout", "b Timeout", "c Timeout"]);
+        assert!(now.elapsed() >= Duration::from_millis(30), "no timer fires early");
+    }
+
+    /// A socket's callback runs when it is readable, can switch the interest it waits for, and
+    /// once it removes itself it is dropped and never called again.
+    #[test]
+    fn socket_callbacks_follow_readiness() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = mio::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        let mut lp: EventLoop<Log> = EventLoop::new().unwrap();
+        let token = lp.reserve();
+        lp.register(&mut client, token, Interest::WRITABLE).unwrap();
+        let mut client = Some(client);
+        lp.set_callback(
+            token,
+            Box::new(move |log, lp, token, event| {
+                let Some(stream) = client.as_mut() else { return };
+                if log.is_empty() {
+                    assert!(matches!(event, Event::Ready { writable: true, .. }));
+                    stream.write_all(b"ping").unwrap();
+                    lp.reregister(stream, token, Interest::READABLE).unwrap();
+                    log.push("sent".into());
+                } else {
+                    let mut buf = [0u8; 16];
+                    let n = stream.read(&mut buf).unwrap();
+                    log.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    lp.deregister(stream).unwrap();
+                    client = None;
+                    lp.remove(token);
+                }
+            }),
+        );
+        let mut log = Log::new();
+        lp.run(&mut log, |log| !log.is_empty()).unwrap();
+        let mut buf = [0u8; 4];
+        server.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
+        server.write_all(b"pong").unwrap();
+        lp.run(&mut log, |log| log.len() == 2).unwrap();
+        assert_eq!(log, ["sent", "pong"]);
+        assert!(matches!(lp.slots[token.0], Slot::Free), "removed, and its token free again");
+        assert_eq!(lp.reserve(), token, "a free token is reused");
+    }
+
+    /// The waker ends the wait from another thread, so that the loop sees a stop that a signal
+    /// handler set, although no socket and no timer is due.
+    #[test]
+    fn waker_ends_the_wait_from_another_thread() {
+        let mut lp: EventLoop<()> = EventLoop::new().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (waker, flag) = (lp.waker(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            waker.wake().unwrap();
+        });
+        lp.run(&mut (), |_| stop.load(std::sync::atomic::Ordering::SeqCst)).unwrap();
+        thread.join().unwrap();
+    }
+}

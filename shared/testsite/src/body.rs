@@ -25,6 +25,9 @@ pub struct SiteBody {
     sleep: Option<Pin<Box<Sleep>>>,
     /// End with an error (hyper then drops the connection mid-body).
     fail: bool,
+    /// Whether the body has once answered "not yet" at its end, so that hyper flushes what it
+    /// buffered before the failure closes the connection.
+    flushed: bool,
     chunk: Bytes,
 }
 
@@ -48,6 +51,7 @@ impl SiteBody {
             pace: None,
             sleep: None,
             fail: false,
+            flushed: false,
             chunk: Bytes::new(),
         }
     }
@@ -67,6 +71,7 @@ impl SiteBody {
             pace,
             sleep: None,
             fail,
+            flushed: false,
             chunk: Bytes::from(chunk),
         }
     }
@@ -82,6 +87,14 @@ impl Body for SiteBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if let Some(bytes) = self.full.take() {
             return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
+        if self.remaining == 0 && self.fail && !self.flushed {
+            // hyper buffers what it writes, and drops the buffer when the body fails: a body
+            // cut after a few kilobytes would reach the client as nothing at all. Waiting once
+            // makes hyper flush; the next poll fails and the connection closes mid-body.
+            self.flushed = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         if self.remaining == 0 {
             return Poll::Ready(self.fail.then(|| Err("body cut short on purpose".into())));

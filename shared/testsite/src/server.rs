@@ -330,6 +330,22 @@ mod tests {
         assert_eq!(server.connections(), 2_000);
     }
 
+    /// A body cut mid-way reaches the client as its head and the first half, then the close,
+    /// even when it is small enough to sit in hyper's write buffer.
+    #[test]
+    fn close_mid_body_sends_half() {
+        let site = Site::new().fault("/cut", Fault::CloseMidBody { len: 1_000 });
+        let server = site.serve("127.0.0.1:0").unwrap();
+        let mut c = std::net::TcpStream::connect(server.addr()).unwrap();
+        c.write_all(b"GET /cut HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let mut answer = Vec::new();
+        let _ = c.read_to_end(&mut answer);
+        let text = String::from_utf8_lossy(&answer);
+        let (head, body) = text.split_once("\r\n\r\n").expect("a complete head");
+        assert!(head.starts_with("HTTP/1.1 200 OK") && head.contains("content-length: 1000"));
+        assert_eq!(body.len(), 500);
+    }
+
     /// A keep-alive connection serves many requests, and dropping the handle stops the server.
     #[test]
     fn keep_alive_and_stop_on_drop() {

@@ -9,6 +9,7 @@
 //! [`run_all`] to run them all in one go.
 
 mod chapter;
+pub mod cli;
 mod faults;
 mod limits;
 mod scale;

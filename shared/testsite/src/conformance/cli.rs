@@ -1,0 +1,124 @@
+//! The binary's side of the contract, the same for every model: exit codes, the report on
+//! stdout, no proxy, Ctrl-C. A model's `tests/cli.rs` is one line:
+//!
+//! ```ignore
+//! testsite::cli_tests!(env!("CARGO_BIN_EXE_threads"));
+//! ```
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use shared::FetchStatistic;
+
+use crate::{Latency, Site, SiteSpec};
+
+/// One `#[test]` per binary scenario, for the binary at the path given.
+#[macro_export]
+macro_rules! cli_tests {
+    ($binary:expr) => {
+        $crate::cli_tests!(@each $binary; bad_arguments_exit_2, json_report_on_stdout,
+            proxy_variables_are_ignored, ctrl_c_prints_the_partial_report);
+    };
+    (@each $binary:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::conformance::cli::$name($binary);
+            }
+        )*
+    };
+}
+
+/// A bad regex or URL prints one line on stderr and exits 2, without crawling.
+pub fn bad_arguments_exit_2(binary: &str) {
+    for args in [
+        &["127.0.0.1:9", "--exclude", "("][..],
+        &["ftp://127.0.0.1/"],
+        &["mailto:x@y.org"],
+        &["--max-tasks"],
+    ] {
+        let out = Command::new(binary).args(args).output().expect("the binary runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// --json prints one record per URL, sorted, and exits 0.
+pub fn json_report_on_stdout(binary: &str) {
+    let site = Site::new().page("/", &["/a", "/b"]).page("/a", &["/"]).page("/b", &[]);
+    let server = site.serve("127.0.0.1:0").expect("test site starts");
+    let out = Command::new(binary)
+        .arg(server.url().as_str())
+        .arg("--json")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let records: Vec<FetchStatistic> =
+        stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON record")).collect();
+    let urls: Vec<&str> = records.iter().map(|r| r.url.as_str()).collect();
+    let base = server.url();
+    assert_eq!(urls, [base.to_string(), format!("{base}a"), format!("{base}b")]);
+}
+
+/// A proxy set in the environment is not used: the crawl of 127.0.0.1 goes straight to the
+/// site (through a proxy on a closed port, every fetch would fail).
+pub fn proxy_variables_are_ignored(binary: &str) {
+    let site = Site::new().page("/", &["/a"]).page("/a", &[]);
+    let server = site.serve("127.0.0.1:0").expect("test site starts");
+    let (_reserved, port) = super::closed_port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let out = Command::new(binary)
+        .arg(server.url().as_str())
+        .arg("--json")
+        .env("HTTP_PROXY", &proxy)
+        .env("http_proxy", &proxy)
+        .env("ALL_PROXY", &proxy)
+        .env("all_proxy", &proxy)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    let records: Vec<FetchStatistic> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(&l.expect("a line")).expect("a JSON record"))
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.status == Some(200)), "{records:?}");
+    assert_eq!(server.total_requests(), 2);
+}
+
+/// Ctrl-C mid-crawl prints the partial report, marked Interrupted, and exits 130.
+pub fn ctrl_c_prints_the_partial_report(binary: &str) {
+    let spec = SiteSpec {
+        latency: Latency::Fixed(Duration::from_millis(20)),
+        links_min: 20,
+        links_max: 20,
+        ..SiteSpec::with_pages(400)
+    };
+    let server = spec.generate().serve("127.0.0.1:0").expect("test site starts");
+    let child = Command::new(binary)
+        .args([server.url().as_str(), "--max-tasks", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    assert!(server.wait_for_requests(10, Duration::from_secs(30)), "the crawl started");
+    let kill =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("the binary ends");
+    assert_eq!(out.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("\nInterrupted\n"), "{stdout}");
+    let done: usize = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Done: "))
+        .expect("a Done line")
+        .parse()
+        .expect("a count");
+    assert!((8..400).contains(&done), "{done} done");
+}
