@@ -38,6 +38,10 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A crawl with `--max-tasks 10000` holds 10,000 connections to this server at once.
+    if let Err(e) = testsite::raise_fd_limit() {
+        eprintln!("warning: cannot raise the limit on open files: {e}");
+    }
     let min = Duration::from_millis(cli.latency_ms);
     let latency = match cli.latency_max_ms {
         Some(max) if max > cli.latency_ms => {
@@ -65,9 +69,11 @@ fn main() -> ExitCode {
     println!("{}", server.url());
     eprintln!("serving {} resources; Ctrl-C to stop", site.len());
     if cli.dir.is_none() {
-        let ideal: Vec<String> =
-            [1, 10, 100].iter().map(|&n| format!("{:.3}", site.ideal_secs(n))).collect();
-        eprintln!("ideal crawl time at --max-tasks 1/10/100: {} secs", ideal.join("/"));
+        let ideal: Vec<String> = [1, 10, 100, 1_000, 10_000]
+            .iter()
+            .map(|&n| format!("{:.3}", site.ideal_secs(n)))
+            .collect();
+        eprintln!("ideal crawl time at --max-tasks 1/10/100/1000/10000: {} secs", ideal.join("/"));
     }
     let (tx, rx) = std::sync::mpsc::channel();
     if let Err(e) = ctrlc::set_handler(move || {
@@ -77,6 +83,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let _ = rx.recv();
-    eprintln!("stopped after {} requests", server.total_requests());
+    eprintln!(
+        "stopped after {} requests on {} connections, at most {} in flight at once",
+        server.total_requests(),
+        server.connections(),
+        server.peak_in_flight()
+    );
     ExitCode::SUCCESS
 }
