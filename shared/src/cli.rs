@@ -1,5 +1,6 @@
 //! The `main` of every crawler binary: parse [`Args`], set up logging and Ctrl-C, crawl, print
-//! the report. A model's `main.rs` is one call: `shared::cli::main(threads::crawl)`.
+//! the report. A model's `main.rs` is one call: `shared::cli::main(threads::crawl)`, or
+//! [`main_with`] for a model with flags of its own beside the contract's.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -17,13 +18,32 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// Runs a crawler binary with `crawl` as its model.
 ///
 /// The soft limit on open files is raised to the hard limit first, so that `--max-tasks` can
-/// reach the thousands.
-/// Bad arguments print one line on stderr and exit 2. The first Ctrl-C fires
-/// [`Config::stop`]: the model stops taking URLs, the partial report is printed and the process
-/// exits 130. A second Ctrl-C exits at once.
+/// reach the thousands. Bad arguments print one line on stderr and exit 2. The first Ctrl-C
+/// fires [`Config::stop`]: the model stops taking URLs, the partial report is printed and the
+/// process exits 130. A second Ctrl-C exits at once.
 pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
-    let config = match parse(std::env::args_os()) {
-        Ok(config) => config,
+    main_with(|config, NoFlags {}| crawl(config))
+}
+
+/// No flags beyond the contract's.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoFlags {}
+
+/// The command line of a model: the contract's [`Args`], then the model's own flags `M`.
+#[derive(Debug, Parser)]
+#[command(version, about = "Crawl a web site from one or more roots and report every URL.")]
+struct Cli<M: clap::Args> {
+    #[command(flatten)]
+    args: Args,
+    #[command(flatten)]
+    model: M,
+}
+
+/// [`main`] for a model with flags of its own (`M`, a `clap::Args`), which `crawl` is given
+/// beside the [`Config`].
+pub fn main_with<M: clap::Args>(crawl: impl FnOnce(&Config, M) -> Report) -> ExitCode {
+    let (config, model) = match parse_with::<M, _, _>(std::env::args_os()) {
+        Ok(parsed) => parsed,
         Err(exit) => {
             if exit.code == 0 {
                 print!("{}", exit.message);
@@ -50,7 +70,7 @@ pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
     if let Err(e) = handler {
         tracing::warn!("Ctrl-C will not print a partial report: {e}");
     }
-    let report = crawl(&config);
+    let report = crawl(&config, model);
     let out = if config.json { report.json_lines() } else { report.text() };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
@@ -74,8 +94,19 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args = match Args::try_parse_from(argv) {
-        Ok(args) => args,
+    parse_with::<NoFlags, I, T>(argv).map(|(config, NoFlags {})| config)
+}
+
+/// Parses the command line into a [`Config`] and the model's own flags `M`, or says how to
+/// exit instead.
+pub fn parse_with<M, I, T>(argv: I) -> Result<(Config, M), Exit>
+where
+    M: clap::Args,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::<M>::try_parse_from(argv) {
+        Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return Err(Exit { code: 0, message: e.render().to_string() });
         }
@@ -94,7 +125,9 @@ where
             });
         }
     };
-    Config::try_from(args).map_err(|e| Exit { code: EXIT_USAGE, message: format!("error: {e}") })
+    let config = Config::try_from(cli.args)
+        .map_err(|e| Exit { code: EXIT_USAGE, message: format!("error: {e}") })?;
+    Ok((config, cli.model))
 }
 
 /// Logging on stderr: warnings by default, `-v` info, `-vv` debug, `-vvv` trace, `-q` errors

@@ -1,0 +1,55 @@
+//! The crawler as coroutines on tokio, shaped like the chapter's asyncio crawler: worker tasks
+//! around an async joinable queue, with the efficiency of callbacks and the look of threads.
+//!
+//! # How it works
+//! 1. [`Crawler::crawl`] puts the roots in a [`JoinableQueue`] and starts `max_tasks` worker
+//!    tasks at once: a task costs a few hundred bytes, not a thread's stack.
+//! 2. Each worker ([`Crawler::work`]) awaits `get`, then [`Crawler::fetch`]: the same loop of
+//!    tries as the thread model's `fetch`, read top to bottom, but every wait is an `.await`
+//!    where the task is suspended and the thread goes on with another.
+//! 3. The response goes through [`shared::step`]: the links are checked-and-inserted into the
+//!    seen-set, then put; only then does the worker call `task_done`.
+//! 4. `crawl` awaits `join()`; then it cancels the idle workers (parked in `get().await`) and
+//!    waits until they are gone. Ctrl-C ends the wait early.
+//!
+//! # The lesson: no lock on one thread, and the compiler knows it
+//! On the current-thread runtime ([`Runtime::CurrentThread`], the default, the chapter's
+//! asyncio) the workers are local tasks on one thread, and the seen-set is a `RefCell`. Nothing
+//! guards the check-then-insert of a link, and nothing needs to: a task can only be suspended at
+//! an `.await`, and the outcome step has none. Between the check and the insert no other task
+//! runs: the race that the thread model shows (`threads::SeenSet::add_links_racy`, in
+//! `threads/src/seen.rs`) cannot happen. See the comment in [`Crawler::fetch`].
+//!
+//! On the multi-thread runtime ([`Runtime::MultiThread`]) tasks run in parallel on several
+//! threads, and `tokio::spawn` demands that a task be `Send`. A `RefCell` shared by tasks is not
+//! `Sync`, so the compiler refuses it, and the lock comes back: the seen-set is a `Mutex`.
+//! Everything else is the same code, written once over [`Mode`], whose two implementations say
+//! only how state is guarded, how a task is spawned and how the runtime is built.
+//!
+//! # Two HTTP stacks
+//! [`Http::Reqwest`] (the default) is what a tokio user would pick; [`Http::Shared`] is the
+//! shared sans-IO codec over tokio's `TcpStream`, the same codec as the callback model, so that
+//! the two models can be compared with the HTTP stack held equal.
+//!
+//! # Layout
+//! - `queue.rs`: [`JoinableQueue`], asyncio's `Queue` on tokio's `Notify`.
+//! - `mode.rs`: [`Mode`], [`CurrentThread`], [`MultiThread`], [`Guard`] (`RefCell` or `Mutex`).
+//! - `client.rs`: [`Client`], [`Http`], and the reqwest stack.
+//! - `shared_http.rs`: [`SharedHttp`], the shared codec over `TcpStream`, with an idle pool.
+//! - `crawler.rs`: [`Crawler`], [`crawl`], [`crawl_with`], `work`, `fetch`.
+//!
+//! # Compare with
+//! - The same crawler with a thread per worker and a lock on the seen-set: `threads::Crawler`.
+//! - The same state machine written by hand, with callbacks: `callback::Fetcher`.
+
+mod client;
+mod crawler;
+mod mode;
+mod queue;
+mod shared_http;
+
+pub use client::{Client, Http};
+pub use crawler::{Crawler, Options, Runtime, crawl, crawl_with};
+pub use mode::{CurrentThread, Guard, Mode, MultiThread};
+pub use queue::JoinableQueue;
+pub use shared_http::SharedHttp;

@@ -1,0 +1,3 @@
+//! The `coroutine` binary as a user runs it: the contract's exit codes, report, proxy and Ctrl-C.
+
+testsite::cli_tests!(env!("CARGO_BIN_EXE_coroutine"));

@@ -1,0 +1,36 @@
+//! The shared conformance suite, run four times: on both runtimes, with both HTTP stacks.
+
+use coroutine::{Http, Options, Runtime};
+use shared::{Config, Report};
+
+fn current_thread_reqwest(config: &Config) -> Report {
+    coroutine::crawl_with(config, Options { runtime: Runtime::CurrentThread, http: Http::Reqwest })
+}
+
+fn current_thread_shared(config: &Config) -> Report {
+    coroutine::crawl_with(config, Options { runtime: Runtime::CurrentThread, http: Http::Shared })
+}
+
+fn multi_thread_reqwest(config: &Config) -> Report {
+    coroutine::crawl_with(config, Options { runtime: Runtime::MultiThread, http: Http::Reqwest })
+}
+
+fn multi_thread_shared(config: &Config) -> Report {
+    coroutine::crawl_with(config, Options { runtime: Runtime::MultiThread, http: Http::Shared })
+}
+
+mod current_thread_reqwest {
+    testsite::conformance_tests!(super::current_thread_reqwest);
+}
+
+mod current_thread_shared {
+    testsite::conformance_tests!(super::current_thread_shared);
+}
+
+mod multi_thread_reqwest {
+    testsite::conformance_tests!(super::multi_thread_reqwest);
+}
+
+mod multi_thread_shared {
+    testsite::conformance_tests!(super::multi_thread_shared);
+}
