@@ -24,7 +24,7 @@ const READ_BUFFER: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Crawler {
     /// The crawl's configuration.
-    pub config: Config,
+    pub(crate) config: Config,
     policy: Policy,
     /// The joinable queue's items: URLs waiting for a fetcher.
     queue: VecDeque<Job>,
@@ -38,12 +38,12 @@ pub struct Crawler {
     /// The records of URLs done.
     done: Vec<FetchStatistic>,
     /// Host addresses, resolved once each.
-    pub resolver: Resolver,
+    pub(crate) resolver: Resolver,
     /// Idle keep-alive connections.
-    pub pool: Pool,
+    pub(crate) pool: Pool,
     /// The read buffer every fetch reads into: a fetch holds no buffer of its own while it
     /// waits, which is most of its life.
-    pub buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
     /// Whether `work` is running, so that a fetch that ends at once (no such host) does not
     /// start `work` again from inside it.
     working: bool,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use shared::FetchStatistic;
 
-use crate::{Latency, Site, SiteSpec};
+use crate::Site;
 
 /// One `#[test]` per binary scenario, for the binary at the path given.
 #[macro_export]
@@ -93,13 +93,7 @@ pub fn proxy_variables_are_ignored(binary: &str) {
 
 /// Ctrl-C mid-crawl prints the partial report, marked Interrupted, and exits 130.
 pub fn ctrl_c_prints_the_partial_report(binary: &str) {
-    let spec = SiteSpec {
-        latency: Latency::Fixed(Duration::from_millis(20)),
-        links_min: 20,
-        links_max: 20,
-        ..SiteSpec::with_pages(400)
-    };
-    let server = spec.generate().serve("127.0.0.1:0").expect("test site starts");
+    let server = super::site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
     let child = Command::new(binary)
         .args([server.url().as_str(), "--max-tasks", "2"])
         .stdout(Stdio::piped())

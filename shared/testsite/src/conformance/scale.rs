@@ -40,16 +40,21 @@ pub fn one_task_is_deterministic(crawl: CrawlFn) {
     assert!(!again.interrupted);
 }
 
-/// Stop (Ctrl-C) mid-crawl: the crawl returns early, marked interrupted, with the URLs done so
-/// far and the count still to do.
-pub fn stop_prints_partial_report(crawl: CrawlFn) {
+/// A site slow and wide enough to interrupt mid-crawl: 400 pages of 20 links, 20 ms each.
+pub(crate) fn site_to_interrupt() -> crate::Site {
     let spec = SiteSpec {
         latency: Latency::Fixed(Duration::from_millis(20)),
         links_min: 20,
         links_max: 20,
         ..SiteSpec::with_pages(400)
     };
-    let server = spec.generate().serve("127.0.0.1:0").expect("test site starts");
+    spec.generate()
+}
+
+/// Stop (Ctrl-C) mid-crawl: the crawl returns early, marked interrupted, with the URLs done so
+/// far and the count still to do.
+pub fn stop_prints_partial_report(crawl: CrawlFn) {
+    let server = site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
     let mut config = Config::new([server.url().as_str()]).expect("valid root");
     config.max_tasks = 2;
     let stop = config.stop.clone();
