@@ -194,32 +194,45 @@ impl<C> EventLoop<C> {
     pub fn run(&mut self, ctx: &mut C, mut done: impl FnMut(&C) -> bool) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         while !done(ctx) {
-            let timeout = self.timers.first_key_value().map(|(TimerId(deadline, _), _)| {
-                deadline.saturating_duration_since(Instant::now())
-            });
-            match self.poll.poll(&mut events, timeout) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+            self.turn(ctx, &mut events, true)?;
+        }
+        Ok(())
+    }
+
+    /// One turn of the loop: waits for readiness (until the next deadline if `block`, else not
+    /// at all), calls the callbacks of what is ready, then of the timers that are due. `run` is
+    /// these turns until `done`; an executor that has tasks to run between turns calls it
+    /// itself (the hand-made coroutine runtime does).
+    pub fn turn(&mut self, ctx: &mut C, events: &mut Events, block: bool) -> io::Result<()> {
+        let timeout = if block {
+            self.timers
+                .first_key_value()
+                .map(|(TimerId(deadline, _), _)| deadline.saturating_duration_since(Instant::now()))
+        } else {
+            Some(std::time::Duration::ZERO)
+        };
+        match self.poll.poll(events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        for event in events.iter() {
+            if event.token() == WAKER {
+                continue; // It only ends the wait; `done` says what to do.
             }
-            for event in events.iter() {
-                if event.token() == WAKER {
-                    continue; // It only ends the wait; `done` says what to do.
-                }
-                let ready = Event::Ready {
-                    readable: event.is_readable() || event.is_read_closed() || event.is_error(),
-                    writable: event.is_writable() || event.is_write_closed() || event.is_error(),
-                };
-                self.dispatch(ctx, event.token(), ready);
+            let ready = Event::Ready {
+                readable: event.is_readable() || event.is_read_closed() || event.is_error(),
+                writable: event.is_writable() || event.is_write_closed() || event.is_error(),
+            };
+            self.dispatch(ctx, event.token(), ready);
+        }
+        let now = Instant::now();
+        while let Some(timer) = self.timers.first_entry() {
+            if timer.key().0 > now {
+                break;
             }
-            let now = Instant::now();
-            while let Some(timer) = self.timers.first_entry() {
-                if timer.key().0 > now {
-                    break;
-                }
-                let token = timer.remove();
-                self.dispatch(ctx, token, Event::Timeout);
-            }
+            let token = timer.remove();
+            self.dispatch(ctx, token, Event::Timeout);
         }
         Ok(())
     }

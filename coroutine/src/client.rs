@@ -10,7 +10,7 @@ use shared::page::BODY_CAP;
 use shared::{Config, NetError};
 use url::Url;
 
-use crate::mode::Mode;
+use crate::mode::{Get, Mode};
 use crate::shared_http::SharedHttp;
 
 /// The User-Agent of this model's requests.
@@ -32,8 +32,8 @@ pub enum Http {
 pub enum Client<M: Mode> {
     /// reqwest.
     Reqwest(reqwest::Client),
-    /// The shared codec.
-    Shared(SharedHttp<M>),
+    /// The shared codec over tokio's `TcpStream`.
+    Shared(SharedHttp<M, tokio::net::TcpStream>),
 }
 
 impl<M: Mode> Client<M> {
@@ -50,10 +50,12 @@ impl<M: Mode> Client<M> {
             },
         }
     }
+}
 
+impl<M: Mode> Get for Client<M> {
     /// GETs `url` once: `Err` for a network failure of any kind. The crawler bounds the whole
     /// of it, body included, with `--timeout`.
-    pub async fn get(&self, url: &Url) -> Result<Response, NetError> {
+    async fn get(&self, url: &Url) -> Result<Response, NetError> {
         match self {
             Client::Reqwest(client) => reqwest_get(client, url).await,
             Client::Shared(client) => client.get(url).await,

@@ -2,20 +2,18 @@
 //! the new links back; `crawl` awaits the queue's `join`, then cancels the workers. Written once
 //! for both runtimes, over `M: Mode`.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::pin::{Pin, pin};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCell, Step};
+use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCell, Step, Stop};
 use shared::{Tries, step};
-use tokio::sync::Notify;
 
-use crate::client::{Client, Http};
-use crate::mode::{CurrentThread, Guard, Mode, MultiThread};
-use crate::queue::JoinableQueue;
+use crate::client::Http;
+use crate::mode::{CurrentThread, Get, Guard, Mode, MultiThread, Queue};
 
 /// Which tokio runtime runs the crawl.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,8 +56,8 @@ pub fn crawl_with(config: &Config, options: Options) -> Report {
 pub struct Crawler<M: Mode> {
     config: Config,
     policy: Policy,
-    client: Client<M>,
-    queue: JoinableQueue<Job>,
+    client: M::Client,
+    queue: M::Queue,
     /// The seen-set. See [`Crawler::fetch`] for why a `RefCell` is enough on one thread.
     seen: M::Cell<Seen>,
     /// The records of URLs done.
@@ -70,7 +68,7 @@ impl<M: Mode> std::fmt::Debug for Crawler<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Crawler")
             .field("client", &self.client)
-            .field("queue", &self.queue)
+            .field("queued", &self.queue.len())
             .field("seen", &self.seen.with(|seen| seen.len()))
             .field("done", &self.done.with(|done| done.len()))
             .finish_non_exhaustive()
@@ -81,11 +79,11 @@ impl<M: Mode> Crawler<M> {
     /// A crawler for `config` on the HTTP stack `http`, its roots queued.
     pub fn new(config: &Config, http: Http) -> Crawler<M> {
         let (seen, roots) = Seen::new(config);
-        let crawler = Crawler {
+        let crawler: Crawler<M> = Crawler {
             config: config.clone(),
             policy: Policy::new(config),
-            client: Client::new(config, http),
-            queue: JoinableQueue::new(),
+            client: M::client(config, http),
+            queue: M::Queue::new(),
             seen: Guard::new(seen),
             done: Guard::new(Vec::new()),
         };
@@ -100,7 +98,7 @@ impl<M: Mode> Crawler<M> {
         let t0 = Instant::now();
         let crawled = M::block_on(async {
             // Created inside the runtime: the clients' sockets and timers belong to it.
-            Arc::new(Crawler::<M>::new(config, http)).crawl().await
+            Crawler::<M>::crawl(M::share(Crawler::new(config, http))).await
         });
         crawled.unwrap_or_else(|e| {
             tracing::error!("cannot start the tokio runtime: {e}");
@@ -116,28 +114,17 @@ impl<M: Mode> Crawler<M> {
     /// 2. Await `queue.join()` (or Ctrl-C).
     /// 3. Cancel the workers, idle in `get().await` (or, after Ctrl-C, mid-fetch), and wait until
     ///    every one is gone: no task outlives `crawl`.
-    pub async fn crawl(self: Arc<Self>) -> Report {
+    ///
+    /// `crawler` is shared with the workers: an `Rc` or an `Arc`, as the runtime needs.
+    pub async fn crawl(crawler: M::Ptr<Self>) -> Report {
         let t0 = Instant::now();
-        // Ctrl-C fires on another thread; a `Notify` wakes this task from there. (A permit is
-        // stored if it fires before the `select!` waits.)
-        let stopped = Arc::new(Notify::new());
-        let waker = stopped.clone();
-        self.config.stop.on_stop(move || waker.notify_one());
-        let workers: Vec<_> = (0..self.config.max_tasks).map(|_| M::spawn(self.clone())).collect();
-        tokio::select! {
-            () = self.queue.join() => {}
-            () = stopped.notified() => {}
-        }
-        for worker in &workers {
-            worker.abort();
-        }
-        for worker in workers {
-            // `Err(cancelled)` is the expected end of a worker; a panic was caught in `work`.
-            let _ = worker.await;
-        }
-        let interrupted = self.config.stop.is_triggered();
-        let done = self.done.with(std::mem::take);
-        Report::new(done, self.queue.len(), t0.elapsed(), self.config.max_tasks, interrupted)
+        let max_tasks = crawler.config.max_tasks;
+        let workers: Vec<_> = (0..max_tasks).map(|_| M::spawn(crawler.clone())).collect();
+        first_of(crawler.queue.join(), stopped(&crawler.config.stop)).await;
+        M::cancel(workers).await;
+        let interrupted = crawler.config.stop.is_triggered();
+        let done = crawler.done.with(std::mem::take);
+        Report::new(done, crawler.queue.len(), t0.elapsed(), max_tasks, interrupted)
     }
 
     /// The worker loop: take a URL, fetch it, record it and put its links, mark it done; until
@@ -165,7 +152,7 @@ impl<M: Mode> Crawler<M> {
     pub async fn fetch(&self, job: &Job) -> Step {
         let mut tries = Tries::new(self.config.max_tries);
         let fetched = loop {
-            let got = tokio::time::timeout(self.config.timeout, self.client.get(&job.url)).await;
+            let got = M::timeout(self.config.timeout, self.client.get(&job.url)).await;
             match got.unwrap_or(Err(NetError::Timeout)) {
                 Err(e) if tries.again(&job.url, e) => continue,
                 fetched => break fetched,
@@ -180,6 +167,38 @@ impl<M: Mode> Crawler<M> {
         // parallel there, as threads do.
         step(&self.policy, job, fetched, Critical(&self.seen))
     }
+}
+
+/// Waits for whichever of `a` and `b` finishes first (`a` if both are ready), dropping the other.
+async fn first_of(a: impl Future<Output = ()>, b: impl Future<Output = ()>) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    poll_fn(|cx| {
+        if a.as_mut().poll(cx).is_ready() || b.as_mut().poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// Resolves once `stop` fires (Ctrl-C). The signal fires on another thread: its hook wakes
+/// whichever task last waited here, through that task's `Waker`, which any runtime's wakers
+/// allow from any thread.
+async fn stopped(stop: &Stop) {
+    let waiting: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let hook = waiting.clone();
+    stop.on_stop(move || {
+        if let Some(waker) = hook.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            waker.wake();
+        }
+    });
+    poll_fn(|cx| {
+        // The waker is stored before the flag is read: a trigger in between finds it and wakes.
+        *waiting.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        if stop.is_triggered() { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
 }
 
 /// The seen-set's guard as the outcome step wants it: the one critical section.

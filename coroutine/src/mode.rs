@@ -1,15 +1,24 @@
-//! [`Mode`]: all that differs between the current-thread and the multi-thread runtime: how the
-//! shared state is guarded ([`Guard`]: a `RefCell` or a `Mutex`), how a worker task is
-//! spawned, and how the runtime is built. The crawler itself is written once, over `M: Mode`.
+//! [`Mode`]: all that differs between the runtimes (tokio's current-thread and multi-thread, and
+//! the hand-made one): how the shared state is guarded ([`Guard`]: a `RefCell` or a `Mutex`),
+//! which queue and client, how a worker task is spawned and cancelled, how a timeout is set, and
+//! how the runtime is built. The crawler itself is written once, over `M: Mode`.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::future::Future;
 use std::io;
+use std::ops::Deref;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use shared::{Config, Job, NetError, Response};
 use tokio::task::JoinHandle;
+use url::Url;
 
+use crate::client::{Client, Http};
 use crate::crawler::Crawler;
+use crate::queue::JoinableQueue;
 
 /// Exclusive access to a value shared by tasks, for the length of a closure (which cannot
 /// `.await`, so the access never spans a suspension point).
@@ -45,16 +54,60 @@ impl<T> Guard<T> for Mutex<T> {
     }
 }
 
-/// A runtime flavour, and what it implies for the crawler's shared state.
-pub trait Mode: Sized + std::fmt::Debug + 'static {
+/// What the crawler needs from a runtime, beside [`Guard`]: a queue, a client, tasks, timeouts.
+/// [`Crawler`] is written once over it; each runtime says how, and nothing else.
+pub trait Mode: Sized + fmt::Debug + 'static {
     /// How state shared by the workers is guarded.
     type Cell<T>: Guard<T>;
+    /// How the workers share the crawler: an `Rc` on one thread, an `Arc` across threads.
+    type Ptr<T>: Clone + Deref<Target = T>;
+    /// The joinable queue of URLs.
+    type Queue: Queue<Job>;
+    /// The HTTP client.
+    type Client: Get + fmt::Debug;
+    /// A running worker task.
+    type Worker;
+
+    /// The client of a crawl with `config`, on the HTTP stack `http`.
+    fn client(config: &Config, http: Http) -> Self::Client;
+
+    /// Shares `value` between tasks.
+    fn share<T>(value: T) -> Self::Ptr<T>;
 
     /// Starts one worker task running [`Crawler::work`].
-    fn spawn(crawler: Arc<Crawler<Self>>) -> JoinHandle<()>;
+    fn spawn(crawler: Self::Ptr<Crawler<Self>>) -> Self::Worker;
+
+    /// Cancels the workers and waits until every one is gone.
+    fn cancel(workers: Vec<Self::Worker>) -> impl Future<Output = ()>;
+
+    /// `future`'s output, or `None` if `duration` passes first (the future is then dropped).
+    fn timeout<F: Future>(duration: Duration, future: F)
+    -> impl Future<Output = Option<F::Output>>;
 
     /// Builds this runtime and runs `future` on it to the end.
     fn block_on<F: Future>(future: F) -> io::Result<F::Output>;
+}
+
+/// asyncio's `Queue`, as the crawler uses it (see [`JoinableQueue`](crate::JoinableQueue)).
+pub trait Queue<T> {
+    /// An empty queue.
+    fn new() -> Self;
+    /// Adds an item and one unfinished task; never waits.
+    fn put_nowait(&self, item: T);
+    /// Takes the oldest item, waiting for one.
+    fn get(&self) -> impl Future<Output = T>;
+    /// Marks a task taken with `get` as finished.
+    fn task_done(&self);
+    /// Waits until every item put has been marked done.
+    fn join(&self) -> impl Future<Output = ()>;
+    /// Items waiting to be taken.
+    fn len(&self) -> usize;
+}
+
+/// An HTTP client: one GET, whatever the stack.
+pub trait Get {
+    /// GETs `url` once: `Err` for a network failure of any kind.
+    fn get(&self, url: &Url) -> impl Future<Output = Result<Response, NetError>>;
 }
 
 /// Tokio's current-thread runtime, with the workers as local tasks on a `LocalSet`: one thread,
@@ -64,10 +117,30 @@ pub struct CurrentThread;
 
 impl Mode for CurrentThread {
     type Cell<T> = RefCell<T>;
+    type Ptr<T> = Rc<T>;
+    type Queue = JoinableQueue<Job>;
+    type Client = Client<Self>;
+    type Worker = JoinHandle<()>;
 
-    fn spawn(crawler: Arc<Crawler<Self>>) -> JoinHandle<()> {
+    fn client(config: &Config, http: Http) -> Self::Client {
+        Client::new(config, http)
+    }
+
+    fn share<T>(value: T) -> Rc<T> {
+        Rc::new(value)
+    }
+
+    fn spawn(crawler: Rc<Crawler<Self>>) -> JoinHandle<()> {
         // A local task: it may hold the `RefCell`s (not `Sync`), and it never leaves this thread.
         tokio::task::spawn_local(async move { crawler.work().await })
+    }
+
+    async fn cancel(workers: Vec<JoinHandle<()>>) {
+        abort_all(workers).await;
+    }
+
+    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+        tokio::time::timeout(duration, future).await.ok()
     }
 
     fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
@@ -84,13 +157,45 @@ pub struct MultiThread;
 
 impl Mode for MultiThread {
     type Cell<T> = Mutex<T>;
+    type Ptr<T> = Arc<T>;
+    type Queue = JoinableQueue<Job>;
+    type Client = Client<Self>;
+    type Worker = JoinHandle<()>;
+
+    fn client(config: &Config, http: Http) -> Self::Client {
+        Client::new(config, http)
+    }
+
+    fn share<T>(value: T) -> Arc<T> {
+        Arc::new(value)
+    }
 
     fn spawn(crawler: Arc<Crawler<Self>>) -> JoinHandle<()> {
         tokio::spawn(async move { crawler.work().await })
     }
 
+    async fn cancel(workers: Vec<JoinHandle<()>>) {
+        abort_all(workers).await;
+    }
+
+    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+        tokio::time::timeout(duration, future).await.ok()
+    }
+
     fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         Ok(runtime.block_on(future))
+    }
+}
+
+/// Aborts tokio tasks, then waits for each: an aborted task stops at its `.await` and is gone
+/// once its handle resolves.
+async fn abort_all(workers: Vec<JoinHandle<()>>) {
+    for worker in &workers {
+        worker.abort();
+    }
+    for worker in workers {
+        // `Err(cancelled)` is the expected end of a worker; a panic was caught in `work`.
+        let _ = worker.await;
     }
 }

@@ -1,42 +1,80 @@
-//! [`SharedHttp`]: the shared sans-IO codec (`shared::http`) over tokio's `TcpStream`, with an
-//! idle pool per host. A fetch that waits holds no buffer: one is allocated when the answer
-//! starts to arrive, and freed when it is read.
+//! [`SharedHttp`]: the shared sans-IO codec (`shared::http`) over an async TCP stream ([`Conn`]:
+//! tokio's, or the hand-made runtime's), with an idle pool per host. A fetch that waits holds no
+//! buffer: one is allocated when the answer starts to arrive, and freed when it is read.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
 use shared::NetError;
 use shared::http::{self, Progress, Response, ResponseParser};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use url::Url;
 
 use crate::client::USER_AGENT;
-use crate::mode::{Guard, Mode};
+use crate::mode::{Get, Guard, Mode};
+
+/// An async TCP connection, as the codec needs one: whatever runtime's sockets these are.
+pub trait Conn: Sized {
+    /// The addresses of `host`.
+    fn resolve(host: &str, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>>;
+    /// A new connection to `addr`.
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self>>;
+    /// Writes all of `bytes`.
+    fn write_all(&mut self, bytes: &[u8]) -> impl Future<Output = io::Result<()>>;
+    /// Waits until a read would not block.
+    fn readable(&mut self) -> impl Future<Output = io::Result<()>>;
+    /// Reads what has arrived, without waiting (`WouldBlock` if nothing has).
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+/// Tokio's socket.
+impl Conn for tokio::net::TcpStream {
+    async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        // tokio runs `getaddrinfo` on its blocking pool, so the runtime goes on meanwhile.
+        Ok(tokio::net::lookup_host((host, port)).await?.collect())
+    }
+
+    async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        tokio::net::TcpStream::connect(addr).await
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        AsyncWriteExt::write_all(self, bytes).await
+    }
+
+    async fn readable(&mut self) -> io::Result<()> {
+        tokio::net::TcpStream::readable(self).await
+    }
+
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        tokio::net::TcpStream::try_read(self, buf)
+    }
+}
 
 /// Bytes read at a time, once the socket is readable.
 const READ_BUFFER: usize = 8 * 1024;
 
 /// The shared codec as a client: names resolved once, idle connections kept per address.
-pub struct SharedHttp<M: Mode> {
+pub struct SharedHttp<M: Mode, S> {
     /// Resolved addresses by (host, port), each looked up once (the lookup is asynchronous:
     /// tokio runs `getaddrinfo` on its blocking pool).
     resolved: M::Cell<HashMap<(String, u16), SocketAddr>>,
     /// Idle keep-alive connections by address.
-    idle: M::Cell<HashMap<SocketAddr, Vec<TcpStream>>>,
+    idle: M::Cell<HashMap<SocketAddr, Vec<S>>>,
     /// Most idle connections kept per address: one per worker.
     per_host: usize,
 }
 
-impl<M: Mode> std::fmt::Debug for SharedHttp<M> {
+impl<M: Mode, S> std::fmt::Debug for SharedHttp<M, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let idle = self.idle.with(|idle| idle.values().map(Vec::len).sum::<usize>());
         f.debug_struct("SharedHttp").field("idle", &idle).field("per_host", &self.per_host).finish()
     }
 }
 
-impl<M: Mode> SharedHttp<M> {
+impl<M: Mode, S: Conn> SharedHttp<M, S> {
     /// A client whose pool keeps at most `per_host` idle connections per address.
     pub fn new(per_host: usize) -> Self {
         SharedHttp {
@@ -57,7 +95,7 @@ impl<M: Mode> SharedHttp<M> {
         let idle = self.idle.with(|idle| take_open(idle.get_mut(&addr)));
         let mut stream = match idle {
             Some(stream) => stream,
-            None => TcpStream::connect(addr).await.map_err(|e| NetError::from_io(&e))?,
+            None => S::connect(addr).await.map_err(|e| NetError::from_io(&e))?,
         };
         stream
             .write_all(&http::request(url, USER_AGENT))
@@ -99,10 +137,7 @@ impl<M: Mode> SharedHttp<M> {
         if let Some(addr) = self.resolved.with(|resolved| resolved.get(&key).copied()) {
             return Ok(addr);
         }
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((key.0.as_str(), port))
-            .await
-            .map_err(|_| NetError::HostNotFound)?
-            .collect();
+        let addrs = S::resolve(&key.0, port).await.map_err(|_| NetError::HostNotFound)?;
         let addr = addrs
             .iter()
             .find(|a| a.is_ipv4())
@@ -114,10 +149,16 @@ impl<M: Mode> SharedHttp<M> {
     }
 }
 
+impl<M: Mode, S: Conn> Get for SharedHttp<M, S> {
+    async fn get(&self, url: &Url) -> Result<Response, NetError> {
+        SharedHttp::get(self, url).await
+    }
+}
+
 /// An idle connection from `list` that its server has not closed: nothing to read yet.
-fn take_open(list: Option<&mut Vec<TcpStream>>) -> Option<TcpStream> {
+fn take_open<S: Conn>(list: Option<&mut Vec<S>>) -> Option<S> {
     let list = list?;
-    while let Some(stream) = list.pop() {
+    while let Some(mut stream) = list.pop() {
         let mut byte = [0u8; 1];
         if matches!(stream.try_read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
             return Some(stream);

@@ -1,6 +1,7 @@
 //! Tests of what is particular to the coroutine model (the shared behaviour is in
 //! conformance.rs and cli.rs).
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use coroutine::{Crawler, CurrentThread, Http, Mode, MultiThread, Options, Runtime};
@@ -17,15 +18,15 @@ fn no_worker_outlives_crawl() {
     let mut config = Config::new([server.url().as_str()]).expect("valid root");
     config.max_tasks = 20;
     let owners = CurrentThread::block_on(async {
-        let crawler = Arc::new(Crawler::<CurrentThread>::new(&config, Http::Shared));
-        let report = crawler.clone().crawl().await;
+        let crawler = Rc::new(Crawler::<CurrentThread>::new(&config, Http::Shared));
+        let report = Crawler::<CurrentThread>::crawl(crawler.clone()).await;
         assert!(report.stats.len() > 50);
-        Arc::strong_count(&crawler)
+        Rc::strong_count(&crawler)
     });
     assert_eq!(owners.unwrap(), 1, "current-thread: the 20 workers are gone");
     let owners = MultiThread::block_on(async {
         let crawler = Arc::new(Crawler::<MultiThread>::new(&config, Http::Reqwest));
-        let report = crawler.clone().crawl().await;
+        let report = Crawler::<MultiThread>::crawl(crawler.clone()).await;
         assert!(report.stats.len() > 50);
         Arc::strong_count(&crawler)
     });
