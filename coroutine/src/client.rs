@@ -23,7 +23,7 @@ pub enum Http {
     /// One reqwest `Client` (hyper underneath): its pool, no redirects, no proxy.
     #[default]
     Reqwest,
-    /// `shared::http` over `tokio::net::TcpStream`, with a small idle pool per host.
+    /// `shared::http` over the runtime's own sockets, with a small idle pool per host.
     Shared,
 }
 

@@ -13,6 +13,7 @@ use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCe
 use shared::{Tries, step};
 
 use crate::client::Http;
+use crate::handmade::Handmade;
 use crate::mode::{CurrentThread, Get, Guard, Mode, MultiThread, Queue};
 
 /// Which tokio runtime runs the crawl.
@@ -24,6 +25,9 @@ pub enum Runtime {
     CurrentThread,
     /// A worker thread per core; the seen-set is behind a `Mutex`.
     MultiThread,
+    /// The hand-made executor on the `callback` crate's event loop (see [`crate::handmade`]);
+    /// always over the shared HTTP codec.
+    Handmade,
 }
 
 /// This crate's own options, beside the shared [`Config`].
@@ -46,6 +50,7 @@ pub fn crawl_with(config: &Config, options: Options) -> Report {
     match options.runtime {
         Runtime::CurrentThread => Crawler::<CurrentThread>::run(config, options.http),
         Runtime::MultiThread => Crawler::<MultiThread>::run(config, options.http),
+        Runtime::Handmade => Crawler::<Handmade>::run(config, Http::Shared),
     }
 }
 

@@ -44,12 +44,14 @@
 
 mod client;
 mod crawler;
+pub mod handmade;
 mod mode;
 mod queue;
 mod shared_http;
 
 pub use client::{Client, Http};
 pub use crawler::{Crawler, Options, Runtime, crawl, crawl_with};
-pub use mode::{CurrentThread, Guard, Mode, MultiThread};
+pub use handmade::Handmade;
+pub use mode::{CurrentThread, Get, Guard, Mode, MultiThread, Queue};
 pub use queue::JoinableQueue;
 pub use shared_http::SharedHttp;

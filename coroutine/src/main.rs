@@ -1,20 +1,32 @@
-//! `coroutine`: crawl with tasks on tokio. See `coroutine --help` and contract.md.
+//! `coroutine`: crawl with tasks on tokio, or on the hand-made runtime. See `coroutine --help`
+//! and contract.md.
 
 use coroutine::{Http, Options, Runtime};
 
 /// The flags of this model, beside the contract's.
 #[derive(Debug, Clone, clap::Args)]
 struct Flags {
-    /// The tokio runtime: one thread (the seen-set a `RefCell`) or one per core (a `Mutex`).
+    /// The runtime: tokio on one thread (the seen-set a `RefCell`), tokio on one thread per
+    /// core (a `Mutex`), or the hand-made executor on the callback model's event loop.
     #[arg(long, value_enum, default_value_t = Runtime::CurrentThread)]
     runtime: Runtime,
-    /// The HTTP stack: reqwest, or the shared HTTP/1.1 codec over tokio's `TcpStream`.
-    #[arg(long, value_enum, default_value_t = Http::Reqwest)]
-    http: Http,
+    /// The HTTP stack: reqwest, or the shared HTTP/1.1 codec over the runtime's sockets
+    /// [default: reqwest on tokio, shared on handmade]
+    #[arg(long, value_enum)]
+    http: Option<Http>,
 }
 
 fn main() -> std::process::ExitCode {
     shared::cli::main_with(|config, flags: Flags| {
-        coroutine::crawl_with(config, Options { runtime: flags.runtime, http: flags.http })
+        let http = match (flags.runtime, flags.http) {
+            (Runtime::Handmade, Some(Http::Reqwest)) => {
+                return Err("--http reqwest needs tokio: --runtime handmade fetches with the \
+                            shared codec only"
+                    .into());
+            }
+            (Runtime::Handmade, _) => Http::Shared,
+            (_, http) => http.unwrap_or_default(),
+        };
+        Ok(coroutine::crawl_with(config, Options { runtime: flags.runtime, http }))
     })
 }

@@ -102,6 +102,10 @@ pub trait Queue<T> {
     fn join(&self) -> impl Future<Output = ()>;
     /// Items waiting to be taken.
     fn len(&self) -> usize;
+    /// Whether no item is waiting.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// An HTTP client: one GET, whatever the stack.

@@ -1,4 +1,5 @@
-//! The shared conformance suite, run four times: on both runtimes, with both HTTP stacks.
+//! The shared conformance suite, run five times: on both tokio runtimes with both HTTP stacks,
+//! and on the hand-made runtime.
 
 use coroutine::{Http, Options, Runtime};
 use shared::{Config, Report};
@@ -33,4 +34,12 @@ mod multi_thread_reqwest {
 
 mod multi_thread_shared {
     testsite::conformance_tests!(super::multi_thread_shared);
+}
+
+fn handmade(config: &Config) -> Report {
+    coroutine::crawl_with(config, Options { runtime: Runtime::Handmade, http: Http::Shared })
+}
+
+mod handmade {
+    testsite::conformance_tests!(super::handmade);
 }

@@ -22,7 +22,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// fires [`Config::stop`]: the model stops taking URLs, the partial report is printed and the
 /// process exits 130. A second Ctrl-C exits at once.
 pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
-    main_with(|config, NoFlags {}| crawl(config))
+    main_with(|config, NoFlags {}| Ok(crawl(config)))
 }
 
 /// No flags beyond the contract's.
@@ -40,8 +40,11 @@ struct Cli<M: clap::Args> {
 }
 
 /// [`main`] for a model with flags of its own (`M`, a `clap::Args`), which `crawl` is given
-/// beside the [`Config`].
-pub fn main_with<M: clap::Args>(crawl: impl FnOnce(&Config, M) -> Report) -> ExitCode {
+/// beside the [`Config`]. `crawl` may refuse a combination of flags with `Err(message)`: one
+/// line on stderr, exit 2, as for any bad argument.
+pub fn main_with<M: clap::Args>(
+    crawl: impl FnOnce(&Config, M) -> Result<Report, String>,
+) -> ExitCode {
     let (config, model) = match parse_with::<M, _, _>(std::env::args_os()) {
         Ok(parsed) => parsed,
         Err(exit) => {
@@ -70,7 +73,13 @@ pub fn main_with<M: clap::Args>(crawl: impl FnOnce(&Config, M) -> Report) -> Exi
     if let Err(e) = handler {
         tracing::warn!("Ctrl-C will not print a partial report: {e}");
     }
-    let report = crawl(&config, model);
+    let report = match crawl(&config, model) {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let out = if config.json { report.json_lines() } else { report.text() };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
