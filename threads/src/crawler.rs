@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, Step, Tries, step};
 
-use crate::http::Client;
+use crate::http::{Client, Http};
 use crate::queue::JoinableQueue;
 use crate::seen::{SeenMode, SeenSet};
 
@@ -29,19 +29,31 @@ pub struct Crawler {
     done: Mutex<Vec<FetchStatistic>>,
 }
 
-/// Crawls with the thread model and returns the report: the library face every model shares.
+/// Crawls with the thread model (over ureq) and returns the report: the library face every model
+/// shares.
 pub fn crawl(config: &Config) -> Report {
-    Crawler::new(config, SeenMode::Locked).crawl()
+    crawl_with(config, Http::Ureq)
+}
+
+/// Crawls with the thread model over the HTTP stack `http`.
+pub fn crawl_with(config: &Config, http: Http) -> Report {
+    Crawler::with_http(config, SeenMode::Locked, http).crawl()
 }
 
 impl Crawler {
-    /// A crawler for `config` whose workers add links in `mode`, its roots already queued.
+    /// A crawler for `config` whose workers add links in `mode` and fetch with ureq, its roots
+    /// already queued.
     pub fn new(config: &Config, mode: SeenMode) -> Arc<Crawler> {
+        Crawler::with_http(config, mode, Http::Ureq)
+    }
+
+    /// [`Crawler::new`] on the HTTP stack `http`.
+    pub fn with_http(config: &Config, mode: SeenMode, http: Http) -> Arc<Crawler> {
         let (seen, roots) = Seen::new(config);
         let crawler = Crawler {
             config: config.clone(),
             policy: Policy::new(config),
-            client: Client::new(config.timeout, config.max_tasks),
+            client: Client::new(http, config.timeout, config.max_tasks),
             queue: JoinableQueue::new(),
             seen: SeenSet::new(seen, mode),
             done: Mutex::new(Vec::new()),

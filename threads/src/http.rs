@@ -1,6 +1,7 @@
-//! One blocking HTTP GET with ureq: a shared `Agent` (keep-alive pool, no redirects, no proxy,
-//! the crawl's timeout), the body read up to the cap into the shared [`Response`], and ureq's
-//! errors mapped onto [`NetError`] so every model reports the same failure the same way.
+//! One blocking HTTP GET, on one of two stacks ([`Http`]): ureq, a shared `Agent` (keep-alive
+//! pool, no redirects, no proxy, the crawl's timeout) with the body read up to the cap and its
+//! errors mapped onto [`NetError`] so every model reports the same failure the same way; or the
+//! shared codec over `std::net::TcpStream` (`shared_http.rs`).
 
 use std::io::Read;
 use std::time::Duration;
@@ -10,18 +11,61 @@ use shared::http::{Header, Response};
 use shared::page::BODY_CAP;
 use url::Url;
 
+use crate::shared_http::SharedClient;
+
+/// The User-Agent of this model's requests.
+pub(crate) const USER_AGENT: &str = concat!("crawler-models-threads/", env!("CARGO_PKG_VERSION"));
+
+/// Which HTTP stack the workers fetch with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Http {
+    /// ureq, what a user of blocking I/O would pick: its pool, no redirects, no proxy.
+    #[default]
+    Ureq,
+    /// The shared HTTP/1.1 codec over `std::net::TcpStream`, with a small idle pool.
+    Shared,
+}
+
+/// The HTTP client of a crawl: one of the two stacks, behind one `get`.
+#[derive(Debug)]
+pub enum Client {
+    /// ureq.
+    Ureq(UreqClient),
+    /// The shared codec.
+    Shared(SharedClient),
+}
+
+impl Client {
+    /// The client of a crawl: `timeout` per request, an idle pool with room for `max_tasks`.
+    pub fn new(http: Http, timeout: Duration, max_tasks: usize) -> Client {
+        match http {
+            Http::Ureq => Client::Ureq(UreqClient::new(timeout, max_tasks)),
+            Http::Shared => Client::Shared(SharedClient::new(timeout, max_tasks)),
+        }
+    }
+
+    /// GETs `url` once: `Err` for a network failure of any kind, never a panic.
+    pub fn get(&self, url: &Url) -> Result<Response, NetError> {
+        match self {
+            Client::Ureq(client) => client.get(url),
+            Client::Shared(client) => client.get(url),
+        }
+    }
+}
+
 /// A blocking HTTP client shared by every worker thread.
 ///
 /// `ureq::Agent` is `Send + Sync` and clones share one connection pool, so the workers reuse each
 /// other's keep-alive connections, as aiohttp's `ClientSession` did for the chapter's crawler.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub struct UreqClient {
     agent: ureq::Agent,
 }
 
-impl Client {
+impl UreqClient {
     /// A client whose pool can keep one idle connection per worker.
-    pub fn new(timeout: Duration, max_tasks: usize) -> Client {
+    pub fn new(timeout: Duration, max_tasks: usize) -> UreqClient {
         let agent = ureq::Agent::config_builder()
             // The crawler records redirects and decides itself whether to follow them.
             .max_redirects(0)
@@ -33,10 +77,10 @@ impl Client {
             // ureq reads HTTP_PROXY and ALL_PROXY by default; a crawler of 127.0.0.1 behind a
             // proxy would miscount, and a benchmark would measure the proxy. No model uses one.
             .proxy(None)
-            .user_agent(concat!("crawler-models-threads/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .build()
             .new_agent();
-        Client { agent }
+        UreqClient { agent }
     }
 
     /// GETs `url` once: `Err` for a network failure of any kind, never a panic.

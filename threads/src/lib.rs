@@ -34,7 +34,9 @@
 //! # Layout
 //! - `queue.rs`: [`JoinableQueue`], Python's `queue.Queue` on crossbeam-channel.
 //! - `seen.rs`: [`SeenSet`] and [`SeenMode`]: the locked check-and-insert and the racy one.
-//! - `http.rs`: the blocking ureq client and its error mapping.
+//! - `http.rs`: [`Http`], the blocking ureq client and its error mapping.
+//! - `shared_http.rs`: the shared codec over a blocking `std::net::TcpStream`
+//!   (`threads --http shared`), to compare the models on one HTTP stack.
 //! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetch`.
 //!
 //! # Compare with
@@ -46,7 +48,9 @@ mod crawler;
 mod http;
 mod queue;
 mod seen;
+mod shared_http;
 
-pub use crawler::{Crawler, crawl};
+pub use crawler::{Crawler, crawl, crawl_with};
+pub use http::Http;
 pub use queue::JoinableQueue;
 pub use seen::{SeenMode, SeenSet};
