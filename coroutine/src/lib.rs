@@ -23,8 +23,16 @@
 //! On the multi-thread runtime ([`Runtime::MultiThread`]) tasks run in parallel on several
 //! threads, and `tokio::spawn` demands that a task be `Send`. A `RefCell` shared by tasks is not
 //! `Sync`, so the compiler refuses it, and the lock comes back: the seen-set is a `Mutex`.
-//! Everything else is the same code, written once over [`Mode`], whose two implementations say
-//! only how state is guarded, how a task is spawned and how the runtime is built.
+//! Everything else is the same code, written once over [`Mode`], whose implementations say only
+//! how state is guarded, which queue and client, how a task is spawned and cancelled, how a
+//! timeout is set and how the runtime is built.
+//!
+//! # The hand-made runtime
+//! [`Runtime::Handmade`] runs the same crawler on the chapter's own machinery, built in
+//! [`handmade`]: an executor of tasks woken by wakers, leaf futures for sockets and timers on the
+//! `callback` crate's event loop, a joinable queue, cancellation by drop. Its module docs map
+//! each piece of the chapter (Future, Task.step, run_until_complete, cancel...) to its Rust
+//! counterpart.
 //!
 //! # Two HTTP stacks
 //! [`Http::Reqwest`] (the default) is what a tokio user would pick; [`Http::Shared`] is the
@@ -35,7 +43,9 @@
 //! - `queue.rs`: [`JoinableQueue`], asyncio's `Queue` on tokio's `Notify`.
 //! - `mode.rs`: [`Mode`], [`CurrentThread`], [`MultiThread`], [`Guard`] (`RefCell` or `Mutex`).
 //! - `client.rs`: [`Client`], [`Http`], and the reqwest stack.
-//! - `shared_http.rs`: [`SharedHttp`], the shared codec over `TcpStream`, with an idle pool.
+//! - `shared_http.rs`: [`SharedHttp`], the shared codec over any runtime's socket ([`Conn`]),
+//!   with an idle pool.
+//! - [`handmade`]: the hand-made runtime and its [`Handmade`] mode.
 //! - `crawler.rs`: [`Crawler`], [`crawl`], [`crawl_with`], `work`, `fetch`.
 //!
 //! # Compare with
@@ -54,4 +64,4 @@ pub use crawler::{Crawler, Options, Runtime, crawl, crawl_with};
 pub use handmade::Handmade;
 pub use mode::{CurrentThread, Get, Guard, Mode, MultiThread, Queue};
 pub use queue::JoinableQueue;
-pub use shared_http::SharedHttp;
+pub use shared_http::{Conn, SharedHttp};
