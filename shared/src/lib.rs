@@ -8,9 +8,10 @@
 //!    whatever socket they travel on; a model with its own HTTP client converts its answer to one.
 //! 3. [`page::interpret`] turns a response into an [`Outcome`] (a redirect, a page with its
 //!    allowed [`links`], or a plain record), with no lock held: parsing is the expensive part.
-//! 4. [`Seen::step`] is the one critical section: it records the outcome against the seen-set and
-//!    returns the [`FetchStatistic`] and the [`Job`]s to put. Each model wraps it in its own way
-//!    (a `Mutex`, a `RefCell`, a plain field); [`Tries`] says whether a failed fetch is retried.
+//! 4. [`step`] is the outcome step: it interprets what the fetch gave, touches the [`Seen`] set
+//!    once (the one critical section, which each model enters its own way through [`SeenCell`]:
+//!    a `Mutex`, a `RefCell`, a plain field), and returns the [`FetchStatistic`] and the [`Job`]s
+//!    to put. [`Tries`] says whether a failed fetch is retried.
 //! 5. [`Report`] prints the records as text or JSON Lines; `cli::main` is every binary's `main`.
 //!
 //! # Layout

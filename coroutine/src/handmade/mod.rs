@@ -36,7 +36,7 @@
 //!   [`JoinHandle`].
 //! - `io.rs`: [`TcpStream`], [`sleep`], [`timeout`]: the leaf futures on the event loop.
 //! - `queue.rs`: [`JoinableQueue`].
-//! - here: [`Handmade`], the crawler's [`Mode`](crate::Mode) on this runtime.
+//! - here: [`Handmade`], the crawler's [`Mode`] on this runtime.
 
 mod executor;
 mod io;
