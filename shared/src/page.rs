@@ -110,9 +110,12 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
     if !parsed {
         return Outcome::Record { stat };
     }
-    let text = links::decode(encoding, body);
-    let links: Vec<Url> =
-        links::extract(url, &text).into_iter().filter(|l| policy.allowed(l)).collect();
+    // The scanner reads the body's bytes as they are (decoding only hrefs, or the whole body
+    // for the multi-byte legacy charsets): no decoded copy of the page, and no DOM.
+    let links: Vec<Url> = links::extract_bytes(url, body, encoding)
+        .into_iter()
+        .filter(|l| policy.allowed(l))
+        .collect();
     stat.num_urls = links.len();
     Outcome::Page { stat, links }
 }

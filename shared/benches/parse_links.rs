@@ -1,0 +1,113 @@
+//! Throughput of the streaming scanner against the DOM extractor it replaces, on the checked-in
+//! pages plus (when installed) a sample of the Rust documentation.
+
+#[path = "../tests/support/reference.rs"]
+mod reference;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use url::Url;
+
+/// How many Rust docs files to add to the corpus (an even sample of the sorted list).
+const DOCS_SAMPLE: usize = 2000;
+
+fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            html_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+/// (page URL, body) for every document of the corpus.
+fn corpus() -> Vec<(Url, Vec<u8>)> {
+    let mut files = Vec::new();
+    html_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pages")), &mut files);
+    let sysroot = std::process::Command::new("rustc").args(["--print", "sysroot"]).output();
+    if let Ok(output) = sysroot {
+        let root =
+            Path::new(String::from_utf8_lossy(&output.stdout).trim()).join("share/doc/rust/html");
+        let mut docs = Vec::new();
+        html_files(&root, &mut docs);
+        docs.sort();
+        let step = (docs.len() / DOCS_SAMPLE).max(1);
+        files.extend(docs.into_iter().step_by(step).take(DOCS_SAMPLE));
+    }
+    files
+        .iter()
+        .filter_map(|path| {
+            let body = std::fs::read(path).ok()?;
+            let page = Url::parse(&format!("https://doc.example/{}", path.display())).ok()?;
+            Some((page, body))
+        })
+        .collect()
+}
+
+/// Counts the start tags html5ever's tokenizer finds in `body`.
+fn tokenize(body: &[u8]) -> usize {
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::{
+        BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+    };
+    use std::cell::Cell;
+
+    struct Count(Cell<usize>);
+    impl TokenSink for Count {
+        type Handle = ();
+        fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+            if let Token::TagToken(Tag { kind: TagKind::StartTag, .. }) = token {
+                self.0.set(self.0.get() + 1);
+            }
+            TokenSinkResult::Continue
+        }
+    }
+    let text = encoding_rs::UTF_8.decode(body).0;
+    let tokenizer = Tokenizer::new(Count(Cell::new(0)), TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(&text));
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.0.get()
+}
+
+fn parse_links(c: &mut Criterion) {
+    let corpus = corpus();
+    let bytes: usize = corpus.iter().map(|(_, body)| body.len()).sum();
+    eprintln!("corpus: {} documents, {:.1} MB", corpus.len(), bytes as f64 / 1e6);
+    let mut group = c.benchmark_group("parse_links");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("scanner", |b| {
+        b.iter(|| {
+            corpus
+                .iter()
+                .map(|(page, body)| {
+                    shared::links::extract_bytes(page, body, encoding_rs::UTF_8).len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("scraper", |b| {
+        b.iter(|| {
+            corpus
+                .iter()
+                .map(|(page, body)| reference::extract_bytes(page, body, encoding_rs::UTF_8).len())
+                .sum::<usize>()
+        })
+    });
+    // For comparison: html5ever's tokenizer alone (no tree, no DOM), which a scanner could
+    // have been built on. It still needs the text decoded first.
+    group.bench_function("html5ever_tokenizer", |b| {
+        b.iter(|| corpus.iter().map(|(_, body)| tokenize(body)).sum::<usize>())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse_links);
+criterion_main!(benches);

@@ -1,0 +1,122 @@
+//! The extractor's behaviour on the cases the DOM extractor was tested with: tags, `<base>`,
+//! odd hrefs, duplicates, XML, `<noscript>`, and arbitrary bytes and hrefs.
+
+use super::*;
+use proptest::prelude::*;
+
+fn urls(page: &str, html: &str) -> Vec<String> {
+    extract(&Url::parse(page).unwrap(), html).into_iter().map(String::from).collect()
+}
+
+/// a, area and link hrefs are found in document order; img src and script src are not links.
+#[test]
+fn finds_a_area_link_in_order() {
+    let html = r#"<html><head><link rel=stylesheet href="/s.css"></head><body>
+        <img src="/i.png"><script src="/j.js"></script>
+        <a href="/1">x</a><map><area href="/2"></map><a href="/3">y</a></body></html>"#;
+    assert_eq!(
+        urls("http://h/", html),
+        ["http://h/s.css", "http://h/1", "http://h/2", "http://h/3"]
+    );
+}
+
+/// <base href> changes what relative links resolve against.
+#[test]
+fn base_href_applies() {
+    let html = r#"<head><base href="http://h/sub/"></head><a href="x">x</a><a href="/y">y</a>"#;
+    assert_eq!(urls("http://h/a/b", html), ["http://h/sub/x", "http://h/y"]);
+    let html = r#"<base href="../up/"><a href="x">x</a>"#;
+    assert_eq!(urls("http://h/a/b/c", html), ["http://h/a/up/x"]);
+}
+
+/// The odd hrefs of real pages: quoting, case, whitespace, entities, protocol-relative,
+/// fragments and schemes that are not crawlable.
+#[test]
+fn odd_hrefs() {
+    let html = "<A HREF=unquoted>1</A><a href='single'>2</a><a href=\"  spaced \n\">3</a>\
+        <a href=\"q?a=1&amp;b=2\">4</a><a href=\"//other.org/p\">5</a><a href=\"#top\">6</a>\
+        <a href=\"javascript:void(0)\">7</a><a href=\"mailto:x@y.z\">8</a>\
+        <a href=\"data:text/html,hi\">9</a><a href=\"http://[::1\">10</a><a href=\"\">11</a>\
+        <a href=\"HTTP://H/Upper\">12</a><a href=\"ftp://h/f\">13</a><a>no href</a>";
+    assert_eq!(
+        urls("http://h/dir/page#frag", html),
+        [
+            "http://h/dir/unquoted",
+            "http://h/dir/single",
+            "http://h/dir/spaced",
+            "http://h/dir/q?a=1&b=2",
+            "http://other.org/p",
+            "http://h/dir/page",
+            "http://h/Upper",
+        ]
+    );
+}
+
+/// Links are deduplicated after resolving and dropping fragments.
+#[test]
+fn deduplicated() {
+    let html = r#"<a href="/a">1</a><a href="/a#x">2</a><a href="http://h:80/a">3</a>"#;
+    assert_eq!(urls("http://h/", html), ["http://h/a"]);
+}
+
+/// XML documents (sitemaps, feeds) give their link hrefs too.
+#[test]
+fn xml_links() {
+    let xml = r#"<?xml version="1.0"?><feed><link href="/feed1"/><entry><link href="/e1"/></entry></feed>"#;
+    assert_eq!(urls("http://h/f.xml", xml), ["http://h/feed1", "http://h/e1"]);
+}
+
+/// Links inside `<noscript>` count, as for a browser that runs no scripts; links inside
+/// `<script>`, `<style>`, comments and `<template>`-free raw text do not.
+#[test]
+fn noscript_links_count_script_links_do_not() {
+    let html = r#"<html><head><noscript><link rel="stylesheet" href="/noscript.css"></noscript>
+        <script>document.write('<a href="/in-script">x</a>')</script>
+        <style>a::after { content: '<a href="/in-style">' }</style></head>
+        <body><!-- <a href="/in-comment">c</a> --><noscript><a href="/ns">n</a></noscript>
+        <textarea><a href="/in-textarea"></a></textarea><a href="/after">a</a></body></html>"#;
+    assert_eq!(urls("http://h/", html), ["http://h/noscript.css", "http://h/ns", "http://h/after"]);
+}
+
+proptest! {
+    /// No body, however broken, makes decoding or extraction panic, and every link found is an
+    /// absolute http(s) URL without a fragment.
+    #[test]
+    fn never_panics_on_bytes(body in proptest::collection::vec(any::<u8>(), 0..2048),
+                             declared in proptest::option::of("[a-zA-Z0-9_-]{0,12}")) {
+        let page = Url::parse("http://h/p").unwrap();
+        let (_, encoding) = charset(declared.as_deref(), &body, true);
+        let text = decode(encoding, &body);
+        for link in extract(&page, &text) {
+            prop_assert!(matches!(link.scheme(), "http" | "https"));
+            prop_assert!(link.fragment().is_none());
+        }
+    }
+
+    /// Arbitrary href values, in every quoting style, never panic and never leak a bad link.
+    #[test]
+    fn never_panics_on_hrefs(hrefs in proptest::collection::vec(
+        prop_oneof![
+            "[ -~]{0,40}",
+            "(https?:|//|/|\\.\\./|#|\\?|javascript:|mailto:|data:)[ -~]{0,30}",
+            "\\PC{0,20}",
+        ], 0..8),
+        quote in prop_oneof![Just("\""), Just("'"), Just("")],
+        base in proptest::option::of("[ -~]{0,30}")) {
+        let mut html = String::new();
+        if let Some(b) = base {
+            html.push_str(&format!("<base href=\"{}\">", b.replace('"', "&quot;")));
+        }
+        for h in &hrefs {
+            html.push_str(&format!("<a HREF={quote}{h}{quote}>x</a><area href=\"{h}\"><link href='{h}'>"));
+        }
+        let page = Url::parse("https://example.com/a/b?c#d").unwrap();
+        let links = extract(&page, &html);
+        let distinct: HashSet<_> = links.iter().collect();
+        prop_assert_eq!(distinct.len(), links.len());
+        for link in &links {
+            prop_assert!(matches!(link.scheme(), "http" | "https"));
+            prop_assert!(link.fragment().is_none());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Every page of the installed Rust documentation, scanner against reference.
+
+#[path = "support/reference.rs"]
+mod reference;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use url::Url;
+
+fn docs_root() -> PathBuf {
+    let sysroot = std::process::Command::new("rustc").args(["--print", "sysroot"]).output();
+    let sysroot = sysroot.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    Path::new(&sysroot.unwrap_or_default()).join("share/doc/rust/html")
+}
+
+fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            html_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+/// The first difference between two link lists, briefly.
+fn diff(ours: &[Url], theirs: &[Url]) -> String {
+    let index =
+        ours.iter().zip(theirs).position(|(a, b)| a != b).unwrap_or(ours.len().min(theirs.len()));
+    format!(
+        "{} vs {} links; first difference at #{index}: scanner {:?}, reference {:?}",
+        ours.len(),
+        theirs.len(),
+        ours.get(index).map(Url::as_str),
+        theirs.get(index).map(Url::as_str)
+    )
+}
+
+#[test]
+#[ignore = "needs the installed Rust docs; run with --ignored"]
+fn every_rust_doc_page_matches_the_reference() {
+    let root = docs_root();
+    let mut files = Vec::new();
+    html_files(&root, &mut files);
+    files.sort();
+    assert!(!files.is_empty(), "no Rust docs under {}", root.display());
+    let differing = Mutex::new(Vec::new());
+    let bytes = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (files, differing, bytes, root) = (&files, &differing, &bytes, &root);
+            scope.spawn(move || {
+                for path in files.iter().skip(t).step_by(threads) {
+                    let Ok(body) = std::fs::read(path) else { continue };
+                    bytes.fetch_add(body.len(), std::sync::atomic::Ordering::Relaxed);
+                    let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+                    let Ok(page) = Url::parse(&format!("https://doc.example/{relative}")) else {
+                        continue;
+                    };
+                    let ours = shared::links::extract_bytes(&page, &body, encoding_rs::UTF_8);
+                    let theirs = reference::extract_bytes(&page, &body, encoding_rs::UTF_8);
+                    if ours != theirs {
+                        let mut differing = differing.lock().unwrap_or_else(|e| e.into_inner());
+                        differing.push((relative.into_owned(), diff(&ours, &theirs)));
+                    }
+                }
+            });
+        }
+    });
+    let mut differing = differing.into_inner().unwrap_or_else(|e| e.into_inner());
+    differing.sort();
+    println!(
+        "{} documents ({} MB), {} differ",
+        files.len(),
+        bytes.into_inner() / 1_000_000,
+        differing.len()
+    );
+    for (path, diff) in differing.iter().take(10) {
+        println!("  {path}: {diff}");
+    }
+    assert_eq!(differing.len(), 0, "documents differ");
+}
