@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// A FIFO whose `join` is woken when every item put has been marked done.
@@ -21,9 +22,10 @@ pub struct JoinableQueue<T> {
 struct State<T> {
     items: VecDeque<T>,
     unfinished: usize,
-    /// Tasks waiting in `get`, by the id of their wait, oldest first.
-    getters: VecDeque<(u64, Waker)>,
-    next_getter: u64,
+    /// Tasks waiting in `get`, oldest first. A wait that ended (cancelled, or served another
+    /// way) stays here, marked, until a `put` passes over it: no search through ten thousand
+    /// waiting workers on the way.
+    getters: VecDeque<Rc<RefCell<Waiting>>>,
     /// Tasks waiting in `join`.
     joiners: Vec<Waker>,
 }
@@ -34,9 +36,23 @@ impl<T> Default for State<T> {
             items: VecDeque::new(),
             unfinished: 0,
             getters: VecDeque::new(),
-            next_getter: 0,
             joiners: Vec::new(),
         }
+    }
+}
+
+impl<T> State<T> {
+    /// Takes the oldest `get` still waiting off the list (passing over ended ones), and returns
+    /// its waker, to be woken once the borrow of the state is over.
+    fn wake_one(&mut self) -> Option<Waker> {
+        while let Some(waiting) = self.getters.pop_front() {
+            let mut waiting = waiting.borrow_mut();
+            if waiting.queued {
+                waiting.queued = false;
+                return waiting.waker.take();
+            }
+        }
+        None
     }
 }
 
@@ -48,13 +64,12 @@ impl<T> JoinableQueue<T> {
 
     /// Adds an item and one unfinished task, and wakes the oldest waiting `get`.
     pub fn put_nowait(&self, item: T) {
-        let getter = {
-            let mut state = self.state.borrow_mut();
-            state.items.push_back(item);
-            state.unfinished += 1;
-            state.getters.pop_front()
-        };
-        if let Some((_, waker)) = getter {
+        let mut state = self.state.borrow_mut();
+        state.items.push_back(item);
+        state.unfinished += 1;
+        let waker = state.wake_one();
+        drop(state);
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
@@ -64,7 +79,7 @@ impl<T> JoinableQueue<T> {
     /// A task cancelled while it waits here leaves the queue as if it had never asked: its
     /// waker is removed, and a wake-up already meant for it goes to the next waiting task.
     pub fn get(&self) -> Get<'_, T> {
-        Get { queue: self, id: None }
+        Get { queue: self, waiting: None }
     }
 
     /// Marks one task taken with `get` as finished; at zero, wakes every `join`.
@@ -110,13 +125,21 @@ impl<T> JoinableQueue<T> {
     }
 }
 
-/// The future of [`JoinableQueue::get`]. Dropping it (a cancelled task) takes its waker out of
-/// the queue.
+/// A `get`'s place in the queue's list of waiting tasks, shared by the two.
+#[derive(Debug)]
+struct Waiting {
+    /// Still in the list and waiting (a `put` has not taken it off, and it has not ended).
+    queued: bool,
+    waker: Option<Waker>,
+}
+
+/// The future of [`JoinableQueue::get`]. Dropping it (a cancelled task) ends its wait, and passes
+/// on a wake-up that it was given and can no longer use.
 #[derive(Debug)]
 pub struct Get<'a, T> {
     queue: &'a JoinableQueue<T>,
-    /// The id of its waker in the queue's `getters`, once it has waited.
-    id: Option<u64>,
+    /// Its place in the list, once it has waited.
+    waiting: Option<Rc<RefCell<Waiting>>>,
 }
 
 impl<T> Future for Get<'_, T> {
@@ -126,39 +149,39 @@ impl<T> Future for Get<'_, T> {
         let queue = self.queue;
         let mut state = queue.state.borrow_mut();
         if let Some(item) = state.items.pop_front() {
-            self.id = None;
+            if let Some(waiting) = self.waiting.take() {
+                waiting.borrow_mut().queued = false; // Served: its entry is passed over.
+            }
             return Poll::Ready(item);
         }
-        let id = match self.id {
-            // Polled again without an item (a wake-up that another `get` won): drop the old
-            // waker, if it is still queued, before queueing the new one.
-            Some(id) => {
-                state.getters.retain(|(other, _)| *other != id);
-                id
+        match &self.waiting {
+            // Still in the list (a spurious wake-up): just keep the newest waker.
+            Some(waiting) if waiting.borrow().queued => {
+                waiting.borrow_mut().waker = Some(cx.waker().clone());
             }
-            None => {
-                state.next_getter += 1;
-                state.next_getter
+            // First wait, or woken for an item that another task took first: queue again.
+            _ => {
+                let waiting = Rc::new(RefCell::new(Waiting {
+                    queued: true,
+                    waker: Some(cx.waker().clone()),
+                }));
+                state.getters.push_back(waiting.clone());
+                self.waiting = Some(waiting);
             }
-        };
-        self.id = Some(id);
-        state.getters.push_back((id, cx.waker().clone()));
+        }
         Poll::Pending
     }
 }
 
 impl<T> Drop for Get<'_, T> {
     fn drop(&mut self) {
-        let Some(id) = self.id else { return };
-        let next = {
-            let mut state = self.queue.state.borrow_mut();
-            let before = state.getters.len();
-            state.getters.retain(|(other, _)| *other != id);
-            let was_woken = state.getters.len() == before;
-            // Woken for an item it will never take: pass the wake-up on.
-            if was_woken && !state.items.is_empty() { state.getters.pop_front() } else { None }
-        };
-        if let Some((_, waker)) = next {
+        let Some(waiting) = self.waiting.take() else { return };
+        let was_woken = !std::mem::replace(&mut waiting.borrow_mut().queued, false);
+        let mut state = self.queue.state.borrow_mut();
+        // Woken for an item it will never take: pass the wake-up on.
+        let next = if was_woken && !state.items.is_empty() { state.wake_one() } else { None };
+        drop(state);
+        if let Some(waker) = next {
             waker.wake();
         }
     }

@@ -1,0 +1,80 @@
+//! `compare`: runs every crawler model on the same scenarios and prints one table per scenario.
+//!
+//! ```text
+//! cargo build --release --workspace
+//! cargo run --release -- --scenario all --markdown --svg compare.svg
+//! ```
+//!
+//! Two hidden first arguments make it a helper process of its own run instead:
+//! `--measure -- CMD...` (the measuring process) and `--serve-site ...` (a site server).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use benches::{CompareOptions, Error, MEASURE_FLAG, SERVE_FLAG, scenario};
+use clap::Parser;
+
+/// Run every crawler model on the same scenarios, each run in its own process, checked against
+/// the test site's oracle, and print the medians.
+#[derive(Debug, Parser)]
+#[command(version, after_help = after_help())]
+struct Cli {
+    /// The scenario: cpu-bound, few-active, sleepy, c10k, sweep, docs, tiny, or all (all but
+    /// tiny).
+    #[arg(long, default_value = scenario::DEFAULT_SCENARIO)]
+    scenario: String,
+    /// Runs per model (interleaved); the table shows medians.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Only these models, comma-separated (see below).
+    #[arg(long, value_name = "A,B")]
+    models: Option<String>,
+    /// Print Markdown tables instead of fixed-width text.
+    #[arg(long)]
+    markdown: bool,
+    /// Write every run's raw numbers to FILE as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Draw the charts into FILE as SVG.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+}
+
+/// The models, listed under `--help`.
+fn after_help() -> String {
+    format!("Models: {}", benches::models::names().join(", "))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some(MEASURE_FLAG) => return benches::measure_main(&args[1..]),
+        Some(SERVE_FLAG) => return benches::serve_main(&args[1..]),
+        _ => {}
+    }
+    let cli = Cli::parse();
+    let options = CompareOptions {
+        scenario: cli.scenario,
+        runs: cli.runs as usize,
+        models: cli.models,
+        markdown: cli.markdown,
+        json: cli.json,
+        svg: cli.svg,
+    };
+    match benches::compare(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("MISMATCH: some runs did not report what the oracle expects (details above)");
+            ExitCode::FAILURE
+        }
+        Err(e @ (Error::MissingBinary { .. } | Error::Usage(_))) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! [`check`]: is a run's report right? Every URL the reference has, exactly once, with the same
+//! status, redirect target, content type and link count. The reference is the oracle
+//! (`Site::expected`) for a generated site, and another model's run for real pages.
+
+use std::collections::BTreeMap;
+
+use shared::FetchStatistic;
+use testsite::Expected;
+use url::Url;
+
+/// What a run is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A generated site: the oracle's records for a full crawl, and for `--max-pages 1` (the
+    /// baseline runs).
+    Oracle {
+        /// `Site::expected` of the crawl.
+        full: Vec<Expected>,
+        /// `Site::expected` with `--max-pages 1`.
+        first: Vec<Expected>,
+    },
+    /// Real pages, with no oracle: the first clean run's records, and whose they were, once
+    /// there is one.
+    Peers(Option<(String, Vec<Expected>)>),
+}
+
+impl Reference {
+    /// The problems of `records`, a run of `model` (`clean` when the run itself had no problem:
+    /// it exited 0 and every line was a record; `baseline` for a `--max-pages 1` run). With no
+    /// reference yet, a clean run with each URL once becomes the reference.
+    pub fn check(
+        &mut self,
+        model: &str,
+        records: &[FetchStatistic],
+        clean: bool,
+        baseline: bool,
+    ) -> Vec<String> {
+        match self {
+            Reference::Oracle { full, first } => {
+                check(records, if baseline { first } else { full })
+            }
+            Reference::Peers(Some((name, expected))) => check(records, expected)
+                .into_iter()
+                .map(|p| format!("against {name}: {p}"))
+                .collect(),
+            Reference::Peers(reference) => {
+                let mut expected: Vec<Expected> = records.iter().map(Expected::of).collect();
+                expected.sort();
+                expected.dedup_by(|a, b| a.url == b.url);
+                let problems = check(records, &expected);
+                if clean && problems.is_empty() {
+                    *reference = Some((model.to_string(), expected));
+                }
+                problems
+            }
+        }
+    }
+
+    /// The oracle's URLs, for the fetch-only pass (none without an oracle).
+    pub fn urls(&self) -> Vec<Url> {
+        match self {
+            Reference::Oracle { full, .. } => {
+                full.iter().filter_map(|e| Url::parse(&e.url).ok()).collect()
+            }
+            Reference::Peers(_) => Vec::new(),
+        }
+    }
+
+    /// The model whose run is the reference, when it is a run.
+    pub fn peer(&self) -> Option<&str> {
+        match self {
+            Reference::Peers(Some((name, _))) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// How many examples of each kind of difference a problem line shows.
+const EXAMPLES: usize = 3;
+
+/// The differences between a run's `records` and the `expected` ones, a line per kind; empty
+/// when the run is right. `expected` holds each URL once.
+///
+/// # Examples
+/// ```
+/// use testsite::Expected;
+/// let stat: shared::FetchStatistic = serde_json::from_str(r#"{"url":"http://h/","next_url":null,
+///     "status":200,"exception":null,"size":9,"content_type":"text/html","encoding":"utf-8",
+///     "num_urls":0,"num_new_urls":0}"#).unwrap();
+/// let expected = vec![Expected::of(&stat)];
+/// assert!(benches::check::check(&[stat.clone()], &expected).is_empty());
+/// assert_eq!(benches::check::check(&[stat.clone(), stat], &expected).len(), 1);
+/// ```
+pub fn check(records: &[FetchStatistic], expected: &[Expected]) -> Vec<String> {
+    let mut got: BTreeMap<&str, Vec<Expected>> = BTreeMap::new();
+    for record in records {
+        got.entry(record.url.as_str()).or_default().push(Expected::of(record));
+    }
+    let want: BTreeMap<&str, &Expected> = expected.iter().map(|e| (e.url.as_str(), e)).collect();
+    let mut problems = Vec::new();
+
+    let repeated: Vec<String> = got
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(url, v)| format!("{url} ({} times)", v.len()))
+        .collect();
+    push(&mut problems, "URLs reported more than once", &repeated);
+    let missing: Vec<String> =
+        want.keys().filter(|url| !got.contains_key(*url)).map(|u| u.to_string()).collect();
+    push(&mut problems, "URLs missing", &missing);
+    let extra: Vec<String> =
+        got.keys().filter(|url| !want.contains_key(*url)).map(|u| u.to_string()).collect();
+    push(&mut problems, "URLs not expected", &extra);
+    let differ: Vec<String> = got
+        .iter()
+        .filter_map(|(url, records)| {
+            let want = want.get(url)?;
+            let wrong = records.iter().find(|r| r != want)?;
+            Some(format!("{url}: expected {}, got {}", brief(want), brief(wrong)))
+        })
+        .collect();
+    push(&mut problems, "records differ", &differ);
+    problems
+}
+
+/// Adds "N <what>, e.g. a; b; c" to `problems` when `items` is not empty.
+fn push(problems: &mut Vec<String>, what: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let examples: Vec<&str> = items.iter().take(EXAMPLES).map(String::as_str).collect();
+    let more = if items.len() > EXAMPLES { "; ..." } else { "" };
+    problems.push(format!("{} {what}, e.g. {}{more}", items.len(), examples.join("; ")));
+}
+
+/// The checked fields of a record, short: `200 text/html 3 links`, `301 -> http://h/x`.
+fn brief(e: &Expected) -> String {
+    let status = e.status.map_or("failed".to_string(), |s| s.to_string());
+    match &e.next_url {
+        Some(next) => format!("{status} -> {next}"),
+        None => {
+            let kind = e.content_type.as_deref().unwrap_or("None");
+            format!("{status} {kind} {} links", e.num_urls)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(url: &str, status: u16, num_urls: usize) -> FetchStatistic {
+        FetchStatistic {
+            url: url.into(),
+            next_url: None,
+            status: Some(status),
+            exception: None,
+            size: 100,
+            content_type: Some("text/html".into()),
+            encoding: Some("utf-8".into()),
+            num_urls,
+            num_new_urls: 0,
+        }
+    }
+
+    fn oracle(records: &[FetchStatistic]) -> Vec<Expected> {
+        records.iter().map(Expected::of).collect()
+    }
+
+    /// A right report passes, whatever its `num_new_urls` and `size`, which depend on the order
+    /// pages are parsed in and are not checked.
+    #[test]
+    fn right_report_passes() {
+        let want = vec![record("http://h/", 200, 2), record("http://h/a", 200, 0)];
+        let mut got = want.clone();
+        got[0].num_new_urls = 2;
+        got[1].size = 7;
+        assert_eq!(check(&got, &oracle(&want)), Vec::<String>::new());
+    }
+
+    /// A hand-made wrong report: a URL twice, one missing, one not on the site, one with the
+    /// wrong status; each is named, with an example.
+    #[test]
+    fn hand_made_mismatch_is_reported() {
+        let want = vec![
+            record("http://h/", 200, 3),
+            record("http://h/a", 200, 0),
+            record("http://h/b", 200, 0),
+        ];
+        let got = vec![
+            record("http://h/", 200, 3),
+            record("http://h/a", 404, 0),
+            record("http://h/a", 200, 0),
+            record("http://h/zzz", 200, 0),
+        ];
+        let problems = check(&got, &oracle(&want));
+        assert_eq!(
+            problems,
+            [
+                "1 URLs reported more than once, e.g. http://h/a (2 times)",
+                "1 URLs missing, e.g. http://h/b",
+                "1 URLs not expected, e.g. http://h/zzz",
+                "1 records differ, e.g. http://h/a: expected 200 text/html 0 links, got 404 text/html 0 links",
+            ]
+        );
+    }
+
+    /// With no oracle, the first clean run is the reference, a later different run is wrong,
+    /// and a run that was not clean never becomes the reference.
+    #[test]
+    fn peers_check_each_other() {
+        let a = vec![record("http://h/", 200, 1), record("http://h/a", 200, 0)];
+        let mut reference = Reference::Peers(None);
+        assert!(reference.check("threads", &a, false, false).is_empty());
+        assert_eq!(reference.peer(), None, "an unclean run is no reference");
+        assert!(reference.check("threads", &a, true, false).is_empty());
+        assert_eq!(reference.peer(), Some("threads"));
+        let b = vec![record("http://h/", 200, 2), record("http://h/a", 200, 0)];
+        let problems = reference.check("callback", &b, true, false);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("against threads: 1 records differ"), "{}", problems[0]);
+        assert!(reference.urls().is_empty());
+    }
+
+    /// A long list is cut to a few examples.
+    #[test]
+    fn examples_are_capped() {
+        let want: Vec<FetchStatistic> =
+            (0..10).map(|i| record(&format!("http://h/{i}"), 200, 0)).collect();
+        let problems = check(&[], &oracle(&want));
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .starts_with("10 URLs missing, e.g. http://h/0; http://h/1; http://h/2; ...")
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! [`compare`]: the whole of a `compare` run: find the binaries, print the header, run each
+//! scenario and print its tables as soon as it ends, then write the JSON file and the SVG.
+
+use std::path::{Path, PathBuf};
+
+use crate::chart::{self, Chart, Line, Point};
+use crate::harness::{self, Outcome, run_scenario, steps};
+use crate::models::{self, MODELS};
+use crate::record::write_json;
+use crate::scenario;
+use crate::site::TESTSITE;
+use crate::table::{Table, scenario_table, sweep_table};
+use crate::{Error, Machine, Model, Progress};
+
+/// What `compare`'s command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompareOptions {
+    /// `--scenario`: a name or `all`.
+    pub scenario: String,
+    /// `--runs`: runs per model, at least 1.
+    pub runs: usize,
+    /// `--models`: a comma-separated subset, or all.
+    pub models: Option<String>,
+    /// `--markdown`: Markdown tables instead of fixed-width text.
+    pub markdown: bool,
+    /// `--json FILE`: every run's raw numbers.
+    pub json: Option<PathBuf>,
+    /// `--svg FILE`: the charts.
+    pub svg: Option<PathBuf>,
+}
+
+/// Runs the comparison, printing as it goes; `Ok(false)` when some run reported wrong.
+pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
+    let scenarios = scenario::select(&options.scenario)?;
+    let models = models::select(options.models.as_deref())?;
+    if options.runs == 0 {
+        return Err(Error::Usage("--runs must be at least 1".into()));
+    }
+    let compare =
+        std::env::current_exe().map_err(|e| Error::io("cannot find compare itself", e))?;
+    let bin_dir = compare.parent().map(Path::to_path_buf).unwrap_or_default();
+    find_binaries(&bin_dir, &models)?;
+    // The site server and the models raise their own limits; this one is inherited by both,
+    // and the fetch-only pass runs here.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("warning: cannot raise the limit on open files: {e}");
+    }
+    let machine = Machine::detect();
+    let harness = harness::Options { runs: options.runs, models, bin_dir, compare };
+    let progress = Progress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
+    progress.print(&header(&machine, options.markdown));
+    let mut outcomes = Vec::new();
+    for scenario in &scenarios {
+        let outcome = match run_scenario(scenario, &harness, &progress) {
+            Ok(outcome) => outcome,
+            // Nothing after this would go better.
+            Err(e @ (Error::MissingBinary { .. } | Error::Usage(_))) => return Err(e),
+            // The next scenario has a site of its own: say what went wrong, and go on.
+            Err(e) => {
+                progress.note(&format!("error: scenario {}: {e}", scenario.name));
+                Outcome::failed(scenario, &e)
+            }
+        };
+        let text: Vec<String> = tables(&outcome, options.runs)
+            .iter()
+            .map(|t| if options.markdown { t.markdown() } else { t.text() })
+            .collect();
+        progress.print(&(text.join("\n") + "\n"));
+        outcomes.push(outcome);
+    }
+    progress.finish();
+    if let Some(path) = &options.json {
+        let runs: Vec<_> = outcomes.iter().flat_map(|o| o.runs.iter().cloned()).collect();
+        write_json(path, &machine, &runs)?;
+    }
+    if let Some(path) = &options.svg {
+        chart::draw(path, &charts(&outcomes))?;
+    }
+    Ok(outcomes.iter().all(Outcome::ok))
+}
+
+/// Checks that every binary the run needs is in `bin_dir`: they must come from the same build
+/// (profile and commit) as `compare`, so `compare` never builds them itself; it says how.
+pub fn find_binaries(bin_dir: &Path, models: &[Model]) -> Result<(), Error> {
+    let names = std::iter::once(TESTSITE).chain(models.iter().map(|m| m.binary));
+    for name in names {
+        if !bin_dir.join(name).is_file() {
+            return Err(Error::MissingBinary { name: name.into(), dir: bin_dir.to_path_buf() });
+        }
+    }
+    Ok(())
+}
+
+/// The lines above the tables: the machine, and the command that made them.
+fn header(machine: &Machine, markdown: bool) -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = format!("compare {}", args.join(" ")).trim_end().to_string();
+    if markdown {
+        format!("{}\n\nCommand: `{command}`\n\n", machine.line())
+    } else {
+        format!("{}\nCommand: {command}\n\n", machine.line())
+    }
+}
+
+/// The tables of a scenario: one per level, and for a sweep the summary of all levels. A
+/// skipped scenario is a title and its reason.
+pub fn tables(outcome: &Outcome, runs: usize) -> Vec<Table> {
+    let s = &outcome.scenario;
+    let stopped = match (&outcome.skipped, &outcome.error) {
+        (Some(why), _) => Some(format!("{}: skipped: {why}", s.name)),
+        (_, Some(error)) => Some(format!("{}: FAILED: {error}", s.name)),
+        _ => None,
+    };
+    if let Some(title) = stopped {
+        return vec![Table { title, columns: Vec::new(), rows: Vec::new(), notes: Vec::new() }];
+    }
+    let mut tables: Vec<Table> = outcome
+        .levels
+        .iter()
+        .map(|level| {
+            let title = format!(
+                "{} @ --max-tasks {}: {} (median of {runs})",
+                s.name, level.max_tasks, s.about
+            );
+            let mut table = scenario_table(title, &level.summaries, level.max_tasks, level.ideal);
+            table.notes = level.notes.clone();
+            table
+        })
+        .collect();
+    if outcome.levels.len() > 1 {
+        let levels: Vec<_> =
+            outcome.levels.iter().map(|l| (l.max_tasks, l.summaries.clone())).collect();
+        let title =
+            format!("{}: pages/s and peak RSS against --max-tasks (median of {runs})", s.name);
+        tables.push(sweep_table(title, &levels));
+    }
+    if let Some(last) = tables.last_mut() {
+        last.notes.extend(outcome.notes.iter().cloned());
+    }
+    tables
+}
+
+/// The charts of every scenario run: a bar chart of wall time for a scenario of one level, the
+/// sweep's lines for one of several.
+pub fn charts(outcomes: &[Outcome]) -> Vec<Chart> {
+    let color = |model: &str| MODELS.iter().position(|m| m.name == model).unwrap_or(MODELS.len());
+    let mut charts = Vec::new();
+    for outcome in outcomes.iter().filter(|o| o.skipped.is_none() && o.error.is_none()) {
+        let name = outcome.scenario.name;
+        match outcome.levels.as_slice() {
+            [level] => charts.push(Chart::Bars {
+                title: format!("{name}: wall time at --max-tasks {}", level.max_tasks),
+                bars: level
+                    .summaries
+                    .iter()
+                    .map(|s| Point {
+                        model: s.model.clone(),
+                        color: color(&s.model),
+                        value: s.wall_secs,
+                    })
+                    .collect(),
+                ideal: level.ideal,
+            }),
+            levels => {
+                let mut lines: Vec<Line> = Vec::new();
+                for level in levels {
+                    for s in &level.summaries {
+                        let point = (level.max_tasks, s.pages_per_sec(), s.max_rss_kib / 1024.0);
+                        match lines.iter_mut().find(|l| l.model == s.model) {
+                            Some(line) => line.points.push(point),
+                            None => lines.push(Line {
+                                model: s.model.clone(),
+                                color: color(&s.model),
+                                points: vec![point],
+                            }),
+                        }
+                    }
+                }
+                charts.push(Chart::Sweep { title: name.to_string(), lines });
+            }
+        }
+    }
+    charts
+}

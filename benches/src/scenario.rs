@@ -1,0 +1,269 @@
+//! [`Scenario`]: what a comparison runs, as data: the site (a seeded generated site or the Rust
+//! documentation), the `--max-tasks` levels, and the ceiling each run is held against.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use testsite::{Latency, SiteSpec};
+
+use crate::Error;
+
+/// The scenario `compare` runs with no `--scenario`: it finishes in well under a minute on two
+/// cores with the default three runs.
+pub const DEFAULT_SCENARIO: &str = "few-active";
+
+/// `cpu-bound`: pages, their size, and the fetches in flight. 10,000 pages of 8 KiB (about
+/// 12,000 URLs and 80 MB of HTML to parse) and no latency: the crawl is bound by parsing.
+pub const CPU_BOUND_PAGES: usize = 10_000;
+/// `cpu-bound`: the size each page is padded to.
+pub const CPU_BOUND_PAGE_SIZE: usize = 8 * 1024;
+/// `cpu-bound`: `--max-tasks`.
+pub const CPU_BOUND_TASKS: usize = 10;
+/// `few-active`: a site of the default 2 KiB pages, no latency, only four fetches in flight, so
+/// that what is measured is each model's fixed cost per URL.
+pub const FEW_ACTIVE_PAGES: usize = 10_000;
+/// `few-active`: `--max-tasks`.
+pub const FEW_ACTIVE_TASKS: usize = 4;
+/// `sleepy`: every request waits 50 ms; 1,000 fetches in flight hide the wait.
+pub const SLEEPY_PAGES: usize = 20_000;
+/// `sleepy`: latency of each request.
+pub const SLEEPY_LATENCY_MS: u64 = 50;
+/// `sleepy`: `--max-tasks`.
+pub const SLEEPY_TASKS: usize = 1_000;
+/// `c10k`: 10,000 fetches in flight, each waiting a second.
+pub const C10K_PAGES: usize = 20_000;
+/// `c10k`: latency of each request.
+pub const C10K_LATENCY_MS: u64 = 1_000;
+/// `c10k`: `--max-tasks`.
+pub const C10K_TASKS: usize = 10_000;
+/// `sweep`: a small site at a fixed latency, crawled at every power of ten of `--max-tasks`.
+/// At one task the crawl takes pages × latency (about 12 s), which bounds its size.
+pub const SWEEP_PAGES: usize = 1_000;
+/// `sweep`: latency of each request.
+pub const SWEEP_LATENCY_MS: u64 = 10;
+/// `sweep`: the `--max-tasks` levels.
+pub const SWEEP_TASKS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
+/// `docs`: the book's index, the root of the crawl of the Rust documentation.
+pub const DOCS_ROOT: &str = "book/index.html";
+/// `docs`: `--max-tasks` (the contract's default).
+pub const DOCS_TASKS: usize = 10;
+/// `tiny`: a smoke test for CI, a second or two even in a debug build.
+pub const TINY_PAGES: usize = 300;
+/// `tiny`: `--max-tasks`.
+pub const TINY_TASKS: usize = 10;
+/// The seed of every generated site: the same seed, the same site, in every run.
+pub const SEED: u64 = 1;
+
+/// A generated site, as the flags of the `testsite` binary describe it (and the page size,
+/// which it has no flag for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    /// HTML pages (`--pages`).
+    pub pages: usize,
+    /// Size each page is padded to.
+    pub page_size: usize,
+    /// Latency of every request (`--latency-ms`).
+    pub latency_ms: u64,
+    /// The seed (`--seed`).
+    pub seed: u64,
+}
+
+impl Generated {
+    /// A site of `pages` pages of the default size with `latency_ms` of latency.
+    pub fn new(pages: usize, latency_ms: u64) -> Generated {
+        Generated { pages, page_size: SiteSpec::default().page_size, latency_ms, seed: SEED }
+    }
+
+    /// The spec, built exactly as the `testsite` binary builds it from its flags, so that the
+    /// oracle here and the site served in another process are the same site.
+    pub fn spec(&self) -> SiteSpec {
+        SiteSpec {
+            seed: self.seed,
+            latency: Latency::Fixed(Duration::from_millis(self.latency_ms)),
+            page_size: self.page_size,
+            ..SiteSpec::with_pages(self.pages)
+        }
+    }
+}
+
+/// Where a scenario's site comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteSource {
+    /// A generated site: the oracle says what every crawl must report.
+    Generated(Generated),
+    /// The Rust documentation of the toolchain, served from disk: there is no oracle, so the
+    /// models are checked against each other.
+    RustDocs,
+}
+
+/// What a scenario's runs are held against, in the table's "ideal" column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ceiling {
+    /// A fetch-only pass over the oracle's URLs, measured in the same run: with no latency the
+    /// oracle's ideal is zero, and the fastest a crawl can be is the time the site takes to
+    /// serve it.
+    FetchOnly,
+    /// The oracle's lower bound, `Site::ideal_secs(max_tasks)`: with latency, the wait dominates.
+    Ideal,
+    /// None (real pages: there is no oracle).
+    None,
+}
+
+/// One scenario of the comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// The name `--scenario` takes.
+    pub name: &'static str,
+    /// One line on what it shows, printed above its table.
+    pub about: &'static str,
+    /// The site.
+    pub site: SiteSource,
+    /// The `--max-tasks` levels: one table each (the sweep has five).
+    pub max_tasks: Vec<usize>,
+    /// What the runs are held against.
+    pub ceiling: Ceiling,
+    /// Whether "RSS per in-flight fetch" means something here (many fetches in flight), which
+    /// costs a baseline run per model with `--max-pages 1`.
+    pub rss_per_fetch: bool,
+}
+
+/// Every scenario, in the order `all` runs them (`tiny` last; `all` leaves it out).
+pub fn scenarios() -> Vec<Scenario> {
+    let generated = |pages, latency_ms| SiteSource::Generated(Generated::new(pages, latency_ms));
+    vec![
+        Scenario {
+            name: "cpu-bound",
+            about: "no latency, 8 KiB pages: CPU bounds the crawl; ceiling = fetch-only pass",
+            site: SiteSource::Generated(Generated {
+                page_size: CPU_BOUND_PAGE_SIZE,
+                ..Generated::new(CPU_BOUND_PAGES, 0)
+            }),
+            max_tasks: vec![CPU_BOUND_TASKS],
+            ceiling: Ceiling::FetchOnly,
+            rss_per_fetch: false,
+        },
+        Scenario {
+            name: "few-active",
+            about: "no latency, four fetches in flight: each model's cost per URL",
+            site: generated(FEW_ACTIVE_PAGES, 0),
+            max_tasks: vec![FEW_ACTIVE_TASKS],
+            ceiling: Ceiling::FetchOnly,
+            rss_per_fetch: false,
+        },
+        Scenario {
+            name: "sleepy",
+            about: "50 ms a request, 1,000 in flight: waiting dominates; ceiling = the oracle's ideal",
+            site: generated(SLEEPY_PAGES, SLEEPY_LATENCY_MS),
+            max_tasks: vec![SLEEPY_TASKS],
+            ceiling: Ceiling::Ideal,
+            rss_per_fetch: false,
+        },
+        Scenario {
+            name: "c10k",
+            about: "1 s per request, 10,000 fetches in flight: the memory of a waiting fetch",
+            site: generated(C10K_PAGES, C10K_LATENCY_MS),
+            max_tasks: vec![C10K_TASKS],
+            ceiling: Ceiling::Ideal,
+            rss_per_fetch: true,
+        },
+        Scenario {
+            name: "sweep",
+            about: "10 ms a request, 1 to 10,000 tasks: throughput and memory against concurrency",
+            site: generated(SWEEP_PAGES, SWEEP_LATENCY_MS),
+            max_tasks: SWEEP_TASKS.to_vec(),
+            ceiling: Ceiling::Ideal,
+            rss_per_fetch: true,
+        },
+        Scenario {
+            name: "docs",
+            about: "the Rust documentation from disk: real pages, models checked against each other",
+            site: SiteSource::RustDocs,
+            max_tasks: vec![DOCS_TASKS],
+            ceiling: Ceiling::None,
+            rss_per_fetch: false,
+        },
+        Scenario {
+            name: "tiny",
+            about: "a smoke test: a few hundred pages, no latency",
+            site: generated(TINY_PAGES, 0),
+            max_tasks: vec![TINY_TASKS],
+            ceiling: Ceiling::FetchOnly,
+            rss_per_fetch: false,
+        },
+    ]
+}
+
+/// The scenarios `--scenario name` asks for: one by name, or `all` (every one but `tiny`, which
+/// only says the harness works).
+pub fn select(name: &str) -> Result<Vec<Scenario>, Error> {
+    let all = scenarios();
+    if name == "all" {
+        return Ok(all.into_iter().filter(|s| s.name != "tiny").collect());
+    }
+    let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+    all.iter().find(|s| s.name == name).cloned().map(|s| vec![s]).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown scenario `{name}`; the scenarios are: {}, all",
+            names.join(", ")
+        ))
+    })
+}
+
+/// The toolchain's documentation folder, `$(rustc --print sysroot)/share/doc/rust/html`, if the
+/// `rust-docs` component is installed (it has the book's index).
+pub fn docs_dir() -> Option<PathBuf> {
+    let out = std::process::Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+    let sysroot = String::from_utf8(out.stdout).ok()?;
+    let dir = PathBuf::from(sysroot.trim()).join("share/doc/rust/html");
+    dir.join(DOCS_ROOT).is_file().then_some(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The brief's sizes hold: they are what make each scenario mean what it says.
+    #[test]
+    fn sizes_are_as_promised() {
+        let all = scenarios();
+        let get = |name: &str| all.iter().find(|s| s.name == name).unwrap().clone();
+        let pages = |s: &Scenario| match &s.site {
+            SiteSource::Generated(g) => *g,
+            SiteSource::RustDocs => panic!("{} is not generated", s.name),
+        };
+        let cpu = get("cpu-bound");
+        assert!(pages(&cpu).pages >= 10_000 && pages(&cpu).page_size == 8192);
+        assert_eq!((pages(&cpu).latency_ms, cpu.max_tasks.as_slice()), (0, &[10][..]));
+        assert!(pages(&get("sleepy")).pages >= 20_000);
+        assert_eq!(get("sleepy").max_tasks, [1_000]);
+        let c10k = get("c10k");
+        assert!(pages(&c10k).pages >= 20_000 && c10k.rss_per_fetch);
+        assert_eq!((pages(&c10k).latency_ms, c10k.max_tasks.as_slice()), (1_000, &[10_000][..]));
+        assert_eq!(get("sweep").max_tasks, [1, 10, 100, 1_000, 10_000]);
+        assert_eq!(get("few-active").max_tasks, [4]);
+        assert!(pages(&get("tiny")).pages < 1_000);
+    }
+
+    /// `all` runs every scenario but the smoke test; a bad name lists the good ones.
+    #[test]
+    fn select_by_name() {
+        let all = select("all").unwrap();
+        assert_eq!(all.len(), scenarios().len() - 1);
+        assert!(all.iter().all(|s| s.name != "tiny"));
+        assert_eq!(select(DEFAULT_SCENARIO).unwrap()[0].name, "few-active");
+        let err = select("nope").unwrap_err().to_string();
+        assert!(err.contains("cpu-bound") && err.contains("all"), "{err}");
+    }
+
+    /// The spec is the `testsite` binary's: its defaults but for pages, seed and latency.
+    #[test]
+    fn spec_matches_the_binary() {
+        let spec = Generated::new(500, 20).spec();
+        let binary = SiteSpec {
+            seed: 1,
+            latency: Latency::Fixed(Duration::from_millis(20)),
+            ..SiteSpec::with_pages(500)
+        };
+        assert_eq!(spec, binary);
+    }
+}

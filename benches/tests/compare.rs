@@ -1,0 +1,164 @@
+//! `compare` from outside, as a user runs it: the `tiny` scenario end to end against the model
+//! binaries of the same build, the measuring process, the site server, and the one-line exits.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use benches::measure::{MARKER, split_usage};
+use benches::{MODELS, SiteCommand, SiteProcess, StopBy};
+
+/// `compare` itself, built for this test.
+const COMPARE: &str = env!("CARGO_BIN_EXE_compare");
+
+/// The folder `compare` and the model binaries are built in.
+fn bin_dir() -> PathBuf {
+    // Cannot fail: a binary's path has a folder.
+    Path::new(COMPARE).parent().expect("a folder").to_path_buf()
+}
+
+/// Fails, saying what to build, unless the model binaries are beside `compare`: this test
+/// must not pass without having run them. `cargo test --workspace` builds them.
+fn require_binaries() {
+    let dir = bin_dir();
+    let mut names: Vec<&str> = MODELS.iter().map(|m| m.binary).collect();
+    names.push("testsite");
+    let missing: Vec<&str> = names.into_iter().filter(|n| !dir.join(n).is_file()).collect();
+    assert!(
+        missing.is_empty(),
+        "the binaries {missing:?} are not in {}: run `cargo build --workspace` first (or \
+         `cargo test --workspace`, which builds them)",
+        dir.display()
+    );
+}
+
+/// A path for this test's output files.
+fn temp(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-{name}", std::process::id()))
+}
+
+/// `compare --scenario tiny --runs 1` runs every model, finds every report right, prints a
+/// table with a row per model, and writes the JSON and the SVG.
+#[test]
+fn tiny_scenario_end_to_end() {
+    require_binaries();
+    let (json_path, svg) = (temp("tiny.json"), temp("tiny.svg"));
+    let out = Command::new(COMPARE)
+        .args(["--scenario", "tiny", "--runs", "1", "--json"])
+        .arg(&json_path)
+        .arg("--svg")
+        .arg(&svg)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status);
+    assert!(stdout.starts_with("Machine: "), "{stdout}");
+    assert!(!stdout.contains("MISMATCH") && stderr.is_empty(), "{stdout}\n{stderr}");
+    for model in MODELS {
+        let row = stdout.lines().find(|l| l.split_whitespace().next() == Some(model.name));
+        let row = row.unwrap_or_else(|| panic!("no row for {}:\n{stdout}", model.name));
+        assert!(row.ends_with(" ok"), "{row}");
+    }
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    let passes = runs.iter().filter(|r| r["kind"] == "fetch-only").count();
+    assert_eq!(passes, benches::FETCH_ONLY_PASSES, "the fetch-only passes of the ceiling");
+    assert_eq!(runs.len(), MODELS.len() + passes, "a run per model, and the passes");
+    for run in runs.iter().filter(|r| r["kind"] == "run") {
+        assert_eq!(run["ok"], true, "{run}");
+        assert!(run["pages"].as_u64().unwrap() > 300, "{run}");
+        let usage = &run["usage"];
+        assert!(usage["wall_secs"].as_f64().unwrap() > 0.0, "{run}");
+        assert!(usage["max_rss_kib"].as_u64().unwrap() > 1024, "{run}");
+        assert!(usage["peak_threads"].as_u64().unwrap() >= 1, "{run}");
+        assert_eq!(usage["exit_code"], 0, "{run}");
+    }
+    assert!(json["machine"]["cores"].as_u64().unwrap() >= 1);
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.contains("tiny") && chart.contains("coroutine-mt-shared"));
+    std::fs::remove_file(&json_path).unwrap();
+    std::fs::remove_file(&svg).unwrap();
+}
+
+/// The measuring process reports its one child: the wall time covers a sleep, the CPU time is
+/// small, the memory is the child's, and the child's own output stays apart.
+#[test]
+fn measuring_process_measures_its_child() {
+    let out = Command::new(COMPARE)
+        .args(["--measure", "--", "sh", "-c", "echo out; echo err >&2; sleep 0.2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(MARKER), "{stderr}");
+    let (usage, rest) = split_usage(&stderr);
+    let usage = usage.unwrap();
+    assert_eq!(rest, "err\n");
+    assert!(usage.wall_secs >= 0.2 && usage.wall_secs < 5.0, "{usage:?}");
+    assert!(usage.cpu_secs() < usage.wall_secs, "{usage:?}: a sleep is not CPU");
+    assert!(usage.max_rss_kib > 0 && usage.peak_threads == 1, "{usage:?}");
+    assert_eq!(usage.exit_code, Some(0));
+}
+
+/// `compare --serve-site` serves the generated site with the page size asked, prints its URL,
+/// and on its stdin closing prints what it served.
+#[test]
+fn site_server_serves_and_stops() {
+    let args = ["--serve-site", "--pages", "40", "--page-size", "8192", "--seed", "3"];
+    let cmd = SiteCommand {
+        program: COMPARE.into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        stop: StopBy::CloseStdin,
+    };
+    let site = SiteProcess::start(&cmd).unwrap();
+    let spec =
+        testsite::SiteSpec { seed: 3, page_size: 8192, ..testsite::SiteSpec::with_pages(40) };
+    let config = shared::Config::new([site.url().as_str()]).unwrap();
+    let urls: Vec<url::Url> = spec
+        .generate()
+        .expected(&config)
+        .iter()
+        .map(|e| url::Url::parse(&e.url).unwrap())
+        .collect();
+    benches::fetch_only(&urls, 2).unwrap();
+    let counts = site.stop().expect("the site prints its counts");
+    assert!(counts.starts_with(&format!("stopped after {} requests", urls.len())), "{counts}");
+}
+
+/// Without the model binaries beside it, `compare` exits 2 with one line saying what to build.
+#[test]
+fn missing_binaries_exit_2() {
+    let dir = temp("alone");
+    std::fs::create_dir_all(&dir).unwrap();
+    let alone = dir.join("compare");
+    let _ = std::fs::remove_file(&alone);
+    // A hard link: the same binary, in a folder with nothing else in it.
+    std::fs::hard_link(COMPARE, &alone)
+        .or_else(|_| std::fs::copy(COMPARE, &alone).map(drop))
+        .unwrap();
+    let out = Command::new(&alone).args(["--scenario", "tiny"]).output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cargo build --workspace") && stderr.contains("`testsite`"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// A bad scenario or model name exits 2 with one line naming the good ones.
+#[test]
+fn bad_names_exit_2() {
+    for args in [["--scenario", "nope"], ["--models", "fibers"]] {
+        let out = Command::new(COMPARE).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("cpu-bound") || stderr.contains("threads"), "{stderr}");
+    }
+}
