@@ -39,6 +39,9 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     let compare =
         std::env::current_exe().map_err(|e| Error::io("cannot find compare itself", e))?;
     let bin_dir = compare.parent().map(Path::to_path_buf).unwrap_or_default();
+    if find_binaries(&bin_dir, &models).is_err() {
+        build_binaries(&bin_dir)?;
+    }
     find_binaries(&bin_dir, &models)?;
     // The site server and the models raise their own limits; this one is inherited by both,
     // and the fetch-only pass runs here.
@@ -79,8 +82,31 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     Ok(outcomes.iter().all(Outcome::ok))
 }
 
+/// When `compare` was started by `cargo run` (which sets `CARGO`) and the crawler binaries are
+/// missing, builds them in its own profile, so that `cargo run --release` on a fresh clone just
+/// works. Not when `COMPARE_NO_BUILD` is set (the tests, which run inside a cargo of their own
+/// that holds the build folder's lock), nor when started by hand: then the error says how.
+fn build_binaries(bin_dir: &Path) -> Result<(), Error> {
+    let Some(cargo) = std::env::var_os("CARGO") else { return Ok(()) };
+    if std::env::var_os("COMPARE_NO_BUILD").is_some() {
+        return Ok(());
+    }
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--workspace", "--bins"]);
+    if bin_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    eprintln!("building the crawler binaries: {build:?}");
+    let status = build.status().map_err(|e| Error::io("running cargo build", e))?;
+    if !status.success() {
+        return Err(Error::Usage(format!("building the crawler binaries failed: {status}")));
+    }
+    Ok(())
+}
+
 /// Checks that every binary the run needs is in `bin_dir`: they must come from the same build
-/// (profile and commit) as `compare`, so `compare` never builds them itself; it says how.
+/// (profile and commit) as `compare`. Started by `cargo run`, `compare` builds them first if
+/// they are missing; otherwise the error says how.
 pub fn find_binaries(bin_dir: &Path, models: &[Model]) -> Result<(), Error> {
     let names = std::iter::once(TESTSITE).chain(models.iter().map(|m| m.binary));
     for name in names {

@@ -43,6 +43,7 @@ fn tiny_scenario_end_to_end() {
     require_binaries();
     let (json_path, svg) = (temp("tiny.json"), temp("tiny.svg"));
     let out = Command::new(COMPARE)
+        .env("COMPARE_NO_BUILD", "1")
         .args(["--scenario", "tiny", "--runs", "1", "--json"])
         .arg(&json_path)
         .arg("--svg")
@@ -87,6 +88,7 @@ fn tiny_scenario_end_to_end() {
 #[test]
 fn measuring_process_measures_its_child() {
     let out = Command::new(COMPARE)
+        .env("COMPARE_NO_BUILD", "1")
         .args(["--measure", "--", "sh", "-c", "echo out; echo err >&2; sleep 0.2"])
         .output()
         .unwrap();
@@ -139,7 +141,11 @@ fn missing_binaries_exit_2() {
     std::fs::hard_link(COMPARE, &alone)
         .or_else(|_| std::fs::copy(COMPARE, &alone).map(drop))
         .unwrap();
-    let out = Command::new(&alone).args(["--scenario", "tiny"]).output().unwrap();
+    let out = Command::new(&alone)
+        .env("COMPARE_NO_BUILD", "1")
+        .args(["--scenario", "tiny"])
+        .output()
+        .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -155,7 +161,7 @@ fn missing_binaries_exit_2() {
 #[test]
 fn bad_names_exit_2() {
     for args in [["--scenario", "nope"], ["--models", "fibers"]] {
-        let out = Command::new(COMPARE).args(args).output().unwrap();
+        let out = Command::new(COMPARE).env("COMPARE_NO_BUILD", "1").args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
