@@ -1,0 +1,34 @@
+//! The `testsite` binary as a user (or `compare`) runs it: it prints its URL first, serves the
+//! site there, and on Ctrl-C says what it served.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+/// `testsite --port 0` picks a free port, prints its URL on stdout's first line, serves the
+/// generated site's root there, and on SIGINT prints its counts and exits 0.
+#[test]
+fn serves_and_reports_on_ctrl_c() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_testsite"))
+        .args(["--pages", "10", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("testsite starts");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("a first line");
+    let url = url::Url::parse(line.trim()).expect("the first line is the site's URL");
+    let addr = format!("{}:{}", url.host_str().unwrap_or_default(), url.port().unwrap_or(80));
+    let mut client = TcpStream::connect(addr).expect("the site listens");
+    client.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("testsite ends");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stopped after 1 requests on 1 connections"), "{stderr}");
+}
