@@ -64,11 +64,6 @@ pub fn serve_main(args: &[OsString]) -> ExitCode {
     }
     // Blocks until the harness closes our stdin (or exits): that is the stop signal.
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
-    eprintln!(
-        "stopped after {} requests on {} connections, at most {} in flight at once",
-        server.total_requests(),
-        server.connections(),
-        server.peak_in_flight()
-    );
+    eprintln!("{}", server.summary());
     ExitCode::SUCCESS
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use mio::net::TcpStream;
 use shared::NetError;
+use shared::http::preferred_addr;
 use url::Url;
 
 /// Host names resolved once per crawl.
@@ -22,19 +23,13 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    /// The address to connect to for `url`: its host's first IPv4 address, else its first
-    /// address (a test site listens on 127.0.0.1, and `localhost` may list `::1` first).
+    /// The address to connect to for `url` (see [`preferred_addr`]).
     pub fn resolve(&mut self, url: &Url) -> Result<SocketAddr, NetError> {
         let host = url.host_str().unwrap_or_default().to_string();
         let port = url.port_or_known_default().unwrap_or(80);
         *self.cache.entry((host, port)).or_insert_with(|| {
             let addrs = url.socket_addrs(|| None).map_err(|_| NetError::HostNotFound)?;
-            addrs
-                .iter()
-                .find(|a| a.is_ipv4())
-                .or(addrs.first())
-                .copied()
-                .ok_or(NetError::HostNotFound)
+            preferred_addr(addrs)
         })
     }
 }

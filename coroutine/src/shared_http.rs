@@ -138,12 +138,7 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
             return Ok(addr);
         }
         let addrs = S::resolve(&key.0, port).await.map_err(|_| NetError::HostNotFound)?;
-        let addr = addrs
-            .iter()
-            .find(|a| a.is_ipv4())
-            .or(addrs.first())
-            .copied()
-            .ok_or(NetError::HostNotFound)?;
+        let addr = http::preferred_addr(addrs)?;
         self.resolved.with(|resolved| resolved.insert(key, addr));
         Ok(addr)
     }

@@ -83,10 +83,8 @@ impl SharedClient {
         if let Some(addr) = resolved.get(&(host.clone(), port)) {
             return Ok(*addr);
         }
-        let addrs: Vec<SocketAddr> =
-            (host.as_str(), port).to_socket_addrs().map_err(|_| NetError::HostNotFound)?.collect();
-        let addr = addrs.iter().find(|a| a.is_ipv4()).or(addrs.first()).copied();
-        let addr = addr.ok_or(NetError::HostNotFound)?;
+        let addrs = (host.as_str(), port).to_socket_addrs().map_err(|_| NetError::HostNotFound)?;
+        let addr = http::preferred_addr(addrs)?;
         resolved.insert((host, port), addr);
         Ok(addr)
     }

@@ -12,6 +12,7 @@
 //!   close-delimited bodies.
 
 use std::fmt;
+use std::net::SocketAddr;
 
 use url::{Position, Url};
 
@@ -63,6 +64,32 @@ pub fn request(url: &Url, user_agent: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     write_request(&mut out, url, user_agent);
     out
+}
+
+/// The address to connect to, of those a host name resolved to: its first IPv4 address, else its
+/// first address (a test site listens on 127.0.0.1, and `localhost` may list `::1` first).
+/// `HostNotFound` when there is none. Every model's resolver picks with this.
+///
+/// # Examples
+/// ```
+/// use std::net::SocketAddr;
+/// let v6: SocketAddr = "[::1]:80".parse().unwrap();
+/// let v4: SocketAddr = "127.0.0.1:80".parse().unwrap();
+/// assert_eq!(shared::http::preferred_addr([v6, v4]), Ok(v4));
+/// assert_eq!(shared::http::preferred_addr([v6]), Ok(v6));
+/// assert!(shared::http::preferred_addr([]).is_err());
+/// ```
+pub fn preferred_addr(
+    addrs: impl IntoIterator<Item = SocketAddr>,
+) -> Result<SocketAddr, crate::NetError> {
+    let mut first = None;
+    for addr in addrs {
+        if addr.is_ipv4() {
+            return Ok(addr);
+        }
+        first = first.or(Some(addr));
+    }
+    first.ok_or(crate::NetError::HostNotFound)
 }
 
 /// One response header: the name as sent (any case) and the raw value bytes.

@@ -1,8 +1,6 @@
 //! Which charset a body declares (Content-Type, else a `<meta>` in its first kilobyte, else
 //! UTF-8), reported as declared, and the WHATWG decoder to read it with.
 
-use std::borrow::Cow;
-
 use encoding_rs::{Encoding, UTF_8};
 
 /// How many leading bytes are searched for a `<meta charset>` (as browsers do).
@@ -36,22 +34,6 @@ pub fn charset(declared: Option<&str>, body: &[u8], prescan: bool) -> (String, &
         return found;
     }
     ("utf-8".to_string(), UTF_8)
-}
-
-/// Decodes a body with `encoding`, unless it starts with a byte-order mark, which wins (as in
-/// WHATWG's decode). Malformed bytes become U+FFFD; decoding never fails.
-///
-/// # Examples
-/// ```
-/// let text = shared::links::decode(encoding_rs::WINDOWS_1252, b"caf\xe9");
-/// assert_eq!(text, "café");
-/// let text = shared::links::decode(encoding_rs::WINDOWS_1252, b"\xef\xbb\xbfcaf\xc3\xa9");
-/// assert_eq!(text, "café");
-/// ```
-pub fn decode<'a>(encoding: &'static Encoding, body: &'a [u8]) -> Cow<'a, str> {
-    // `decode` sniffs a BOM, removes it, and replaces malformed sequences.
-    let (text, _used, _had_errors) = encoding.decode(body);
-    text
 }
 
 /// The first `<meta charset=...>` or `<meta http-equiv content="...; charset=...">` in the first
@@ -108,7 +90,7 @@ mod tests {
         let body = b"<meta charset=utf-8>\x83\x65";
         let (label, enc) = charset(Some("Shift_JIS"), body, true);
         assert_eq!((label.as_str(), enc.name()), ("shift_jis", "Shift_JIS"));
-        assert!(decode(enc, body).ends_with('テ'));
+        assert!(enc.decode(body).0.ends_with('テ'));
         let meta = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=EUC-KR\">";
         let (label, enc) = charset(None, meta, true);
         assert_eq!((label.as_str(), enc.name()), ("euc-kr", "EUC-KR"));
@@ -116,8 +98,9 @@ mod tests {
         assert_eq!((label.as_str(), enc.name()), ("no-such-charset", "UTF-8"));
         let (label, enc) = charset(Some("ascii"), b"", true);
         assert_eq!((label.as_str(), enc.name()), ("ascii", "windows-1252"));
-        assert_eq!(decode(encoding_rs::WINDOWS_1252, b"\xef\xbb\xbfcaf\xc3\xa9"), "café");
-        assert_eq!(decode(UTF_8, b"bad \xff bytes"), "bad \u{fffd} bytes");
+        // The decoder a label picks still yields to a byte-order mark, and never fails.
+        assert_eq!(encoding_rs::WINDOWS_1252.decode(b"\xef\xbb\xbfcaf\xc3\xa9").0, "café");
+        assert_eq!(UTF_8.decode(b"bad \xff bytes").0, "bad \u{fffd} bytes");
         let (label, enc) = charset(None, b"<meta charset=\"utf-16\">", true);
         assert_eq!((label.as_str(), enc.name()), ("utf-16", "UTF-8"));
         let skipped =

@@ -74,7 +74,7 @@ mod tree;
 #[cfg(test)]
 mod tests;
 
-pub use charset::{charset, decode};
+pub use charset::charset;
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};

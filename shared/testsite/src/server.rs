@@ -132,6 +132,18 @@ impl ServerHandle {
         self.state.peak.load(Ordering::SeqCst)
     }
 
+    /// The counts a stopping site server prints (the `testsite` binary, `compare`'s own server),
+    /// which `compare` reads back: "stopped after N requests on M connections, at most K in
+    /// flight at once".
+    pub fn summary(&self) -> String {
+        format!(
+            "stopped after {} requests on {} connections, at most {} in flight at once",
+            self.total_requests(),
+            self.connections(),
+            self.peak_in_flight()
+        )
+    }
+
     /// TCP connections accepted so far (keep-alive shows as far fewer than requests).
     pub fn connections(&self) -> usize {
         self.state.connections.load(Ordering::SeqCst)

@@ -83,11 +83,6 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let _ = rx.recv();
-    eprintln!(
-        "stopped after {} requests on {} connections, at most {} in flight at once",
-        server.total_requests(),
-        server.connections(),
-        server.peak_in_flight()
-    );
+    eprintln!("{}", server.summary());
     ExitCode::SUCCESS
 }
