@@ -59,6 +59,7 @@ impl Crawler {
     /// A crawler for `config`, its roots queued.
     pub fn new(config: &Config) -> Crawler {
         let (seen, roots) = Seen::new(config);
+        config.progress.queued(roots.len());
         Crawler {
             config: config.clone(),
             policy: Policy::new(config),
@@ -115,6 +116,7 @@ impl Crawler {
                 break;
             };
             self.in_flight += 1;
+            self.config.progress.started();
             Fetcher::fetch(self, lp, job);
         }
         self.working = false;
@@ -132,7 +134,9 @@ impl Crawler {
         let step = step(&self.policy, job, fetched, &mut self.seen);
         self.done.push(step.stat);
         self.unfinished += step.jobs.len();
+        self.config.progress.queued(step.jobs.len());
         self.queue.extend(step.jobs);
+        self.config.progress.done();
         self.unfinished -= 1; // task_done
         self.in_flight -= 1;
         self.work(lp);

@@ -92,6 +92,7 @@ impl<M: Mode> Crawler<M> {
             seen: Guard::new(seen),
             done: Guard::new(Vec::new()),
         };
+        config.progress.queued(roots.len());
         for job in roots {
             crawler.queue.put_nowait(job);
         }
@@ -140,6 +141,7 @@ impl<M: Mode> Crawler<M> {
     pub async fn work(&self) {
         loop {
             let job = self.queue.get().await;
+            self.config.progress.started();
             // Boxed: the fetch's state lives on the heap only while it runs, so a worker idle in
             // `get` (ten thousand of them at C10K) is not the size of a fetch in flight.
             let step = CatchUnwind(Box::pin(self.fetch(&job))).await.unwrap_or_else(|| {
@@ -147,9 +149,11 @@ impl<M: Mode> Crawler<M> {
                 Step::failed(&job.url, NetError::Other)
             });
             self.done.with(|done| done.push(step.stat));
+            self.config.progress.queued(step.jobs.len());
             for next in step.jobs {
                 self.queue.put_nowait(next);
             }
+            self.config.progress.done();
             self.queue.task_done();
         }
     }

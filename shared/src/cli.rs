@@ -1,14 +1,20 @@
-//! The `main` of every crawler binary: parse [`Args`], set up logging and Ctrl-C, crawl, print
-//! the report. A model's `main.rs` is one call: `shared::cli::main(threads::crawl)`, or
+//! The `main` of every crawler binary: parse [`Args`], set up logging and Ctrl-C, crawl (with a
+//! progress line on a terminal), print the report. A model's `main.rs` is one call: `shared::cli::main(threads::crawl)`, or
 //! [`main_with`] for a model with flags of its own beside the contract's.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use crate::{Args, Config, Report};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::progress::Snapshot;
+use crate::{Args, Config, Progress, Report};
 
 /// Exit status for bad arguments.
 pub const EXIT_USAGE: u8 = 2;
@@ -56,24 +62,30 @@ pub fn main_with<M: clap::Args>(
             return ExitCode::from(exit.code);
         }
     };
-    init_logging(config.verbosity);
+    let line = ProgressLine::start(&config.progress, config.verbosity);
+    init_logging_above(config.verbosity, line.bar.clone());
     // `--max-tasks 10000` needs 10,000 sockets at once, ten times the usual soft limit on open
     // files; the hard limit is usually far higher, and raising up to it needs no privilege.
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
         tracing::warn!("cannot raise the limit on open files: {e}");
     }
     let stop = config.stop.clone();
+    let bar = line.bar.clone();
     let handler = ctrlc::set_handler(move || {
         if stop.is_triggered() {
             std::process::exit(EXIT_INTERRUPTED.into());
         }
-        eprintln!("interrupted: taking no new URLs; printing the report of what is done");
+        bar.suspend(|| {
+            eprintln!("interrupted: taking no new URLs; printing the report of what is done");
+        });
         stop.trigger();
     });
     if let Err(e) = handler {
         tracing::warn!("Ctrl-C will not print a partial report: {e}");
     }
-    let report = match crawl(&config, model) {
+    let crawled = crawl(&config, model);
+    line.finish();
+    let report = match crawled {
         Ok(report) => report,
         Err(message) => {
             eprintln!("error: {message}");
@@ -142,6 +154,12 @@ where
 /// Logging on stderr: warnings by default, `-v` info, `-vv` debug, `-vvv` trace, `-q` errors
 /// only, `-qq` nothing.
 pub fn init_logging(verbosity: i8) {
+    init_logging_above(verbosity, ProgressBar::hidden());
+}
+
+/// [`init_logging`], each line printed above the progress line `bar` (which is redrawn under
+/// it) rather than across it.
+fn init_logging_above(verbosity: i8, bar: ProgressBar) {
     use tracing::level_filters::LevelFilter;
     let level = match verbosity {
         i8::MIN..=-2 => LevelFilter::OFF,
@@ -153,11 +171,113 @@ pub fn init_logging(verbosity: i8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr)
+        .with_writer(AboveLine(bar))
         // Colours only on a terminal: a log piped to a file or a test reads as plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
+}
+
+/// The progress line on stderr while the crawl runs: URLs done, queued and in flight, and the
+/// rate over the last seconds, redrawn five times a second by a thread of its own.
+///
+/// Drawn only when stderr is a terminal and the log is not quietened (`-q`): a report piped to
+/// a file, a log, a test or the benchmark harness gets not one byte of it. Hidden, every call is
+/// a no-op.
+struct ProgressLine {
+    bar: ProgressBar,
+    /// Dropping it tells the drawing thread to stop.
+    stop: Option<mpsc::Sender<()>>,
+    drawer: Option<JoinHandle<()>>,
+}
+
+/// How often the line is redrawn.
+const REDRAW: Duration = Duration::from_millis(200);
+/// The rate shown is over this much of the recent past.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+
+impl ProgressLine {
+    fn start(progress: &Progress, verbosity: i8) -> ProgressLine {
+        let hidden = ProgressLine { bar: ProgressBar::hidden(), stop: None, drawer: None };
+        if verbosity < 0 || !std::io::stderr().is_terminal() {
+            return hidden;
+        }
+        let bar = ProgressBar::new_spinner();
+        // The template is a constant known to parse; a failure would only lose the styling.
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}") {
+            bar.set_style(style);
+        }
+        let (stop, stopped) = mpsc::channel::<()>();
+        let (progress, drawn) = (progress.clone(), bar.clone());
+        let drawer = std::thread::Builder::new().name("progress".into()).spawn(move || {
+            // (when, done) a moment ago, for the recent rate.
+            let mut past: std::collections::VecDeque<(Instant, usize)> = Default::default();
+            loop {
+                let now = progress.snapshot();
+                past.push_back((Instant::now(), now.done));
+                while past.len() > 2 && past[1].0.elapsed() >= RATE_WINDOW {
+                    past.pop_front();
+                }
+                let (since, then) = past[0];
+                let secs = since.elapsed().as_secs_f64();
+                let rate = if secs > 0.0 { (now.done - then) as f64 / secs } else { 0.0 };
+                drawn.set_message(progress_text(now, rate));
+                drawn.tick();
+                match stopped.recv_timeout(REDRAW) {
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        });
+        match drawer {
+            Ok(drawer) => ProgressLine { bar, stop: Some(stop), drawer: Some(drawer) },
+            Err(e) => {
+                tracing::debug!("no progress line: {e}");
+                hidden
+            }
+        }
+    }
+
+    /// Stops drawing and clears the line, so the report starts on a clean terminal.
+    fn finish(mut self) {
+        drop(self.stop.take());
+        if let Some(drawer) = self.drawer.take() {
+            let _ = drawer.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The progress line's text.
+fn progress_text(now: Snapshot, rate: f64) -> String {
+    format!(
+        "{} done, {} queued, {} in flight, {rate:.0} URLs/s",
+        now.done, now.queued, now.in_flight
+    )
+}
+
+/// A log writer that prints above the progress line: the line is cleared, the log written, the
+/// line drawn again. With the line hidden, it is plain stderr.
+#[derive(Clone)]
+struct AboveLine(ProgressBar);
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for AboveLine {
+    type Writer = AboveLine;
+
+    fn make_writer(&'a self) -> AboveLine {
+        self.clone()
+    }
+}
+
+impl Write for AboveLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // Whole, under one suspension: one clear and one redraw per log line.
+        self.0.suspend(|| std::io::stderr().write_all(buf)).map(|()| buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
-use crate::{Error, Stop};
+use crate::{Error, Progress, Stop};
 
 /// A validated crawl configuration: what every model's `crawl(&Config)` takes.
 #[derive(Debug, Clone)]
@@ -35,6 +35,8 @@ pub struct Config {
     pub verbosity: i8,
     /// Fired by Ctrl-C: the crawl stops taking URLs and returns what it has.
     pub stop: Stop,
+    /// Counted by the model as it crawls (URLs queued, in flight, done), for the progress line.
+    pub progress: Progress,
 }
 
 impl Config {
@@ -75,6 +77,7 @@ impl Config {
             json: false,
             verbosity: 0,
             stop: Stop::new(),
+            progress: Progress::new(),
         })
     }
 

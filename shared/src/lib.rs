@@ -24,6 +24,7 @@
 //! - [`seen`]: the seen-set, [`Job`], the caps, and the outcome step.
 //! - [`report`]: [`FetchStatistic`] and [`Report`].
 //! - [`stop`]: [`Stop`], the Ctrl-C signal.
+//! - [`progress`]: [`Progress`], the counts behind the progress line.
 //! - `cli` (feature `cli`): the shared `main` of the crawler binaries.
 //!
 //! The local test site, its oracle and the conformance suite are in the `testsite` crate beside
@@ -43,6 +44,7 @@ pub mod http;
 pub mod links;
 pub mod page;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod seen;
 pub mod stop;
@@ -54,6 +56,7 @@ pub use error::{Error, NetError};
 pub use http::Response;
 pub use page::Outcome;
 pub use policy::Policy;
+pub use progress::Progress;
 pub use report::{FetchStatistic, Report};
 pub use seen::{Admit, Job, Seen, SeenCell, Step, Tries, step};
 pub use stop::Stop;

@@ -58,6 +58,7 @@ impl Crawler {
             seen: SeenSet::new(seen, mode),
             done: Mutex::new(Vec::new()),
         };
+        crawler.config.progress.queued(roots.len());
         for job in roots {
             crawler.queue.put(job);
         }
@@ -138,15 +139,18 @@ impl Crawler {
     /// failed record. A `task_done` follows whatever happened, and the worker lives on: a lost
     /// `task_done` would leave `join` waiting forever, and a dead worker its share undone.
     fn process(&self, job: &Job, fetch: impl FnOnce() -> Step) {
+        self.config.progress.started();
         let step = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
             tracing::error!("bug: fetching {} panicked", job.url);
             Step::failed(&job.url, NetError::Other)
         });
         // Record, then put: the links are queued only once their page is on record.
         self.record(step.stat);
+        self.config.progress.queued(step.jobs.len());
         for next in step.jobs {
             self.queue.put(next);
         }
+        self.config.progress.done();
         self.queue.task_done();
     }
 

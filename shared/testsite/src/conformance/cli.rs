@@ -18,7 +18,8 @@ use crate::Site;
 macro_rules! cli_tests {
     ($binary:expr) => {
         $crate::cli_tests!(@each $binary; bad_arguments_exit_2, json_report_on_stdout,
-            proxy_variables_are_ignored, ctrl_c_prints_the_partial_report);
+            proxy_variables_are_ignored, ctrl_c_prints_the_partial_report,
+            progress_line_only_on_a_terminal);
     };
     (@each $binary:expr; $($name:ident),* $(,)?) => {
         $(
@@ -62,6 +63,38 @@ pub fn json_report_on_stdout(binary: &str) {
     let urls: Vec<&str> = records.iter().map(|r| r.url.as_str()).collect();
     let base = server.url();
     assert_eq!(urls, [base.to_string(), format!("{base}a"), format!("{base}b")]);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// On a terminal, stderr carries the progress line (URLs done, queued, in flight, the rate)
+/// while the report goes to stdout untouched; off a terminal, stderr has none of it. The
+/// terminal is a pseudo-terminal made by `script` (util-linux), whose output is what the
+/// terminal showed.
+pub fn progress_line_only_on_a_terminal(binary: &str) {
+    let site = Site::new().page("/", &["/a", "/b"]).page("/a", &[]).page("/b", &[]);
+    let server = site.serve("127.0.0.1:0").expect("test site starts");
+    let report = std::env::temp_dir().join(format!(
+        "progress-line-{}-{}.jsonl",
+        std::process::id(),
+        std::path::Path::new(binary).file_name().and_then(|n| n.to_str()).unwrap_or("bin")
+    ));
+    let line = format!("'{binary}' '{}' --json > '{}'", server.url(), report.display());
+    let out = Command::new("script")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs: it makes the terminal");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let terminal = String::from_utf8_lossy(&out.stdout).into_owned();
+    for part in [" done, ", " queued, ", " in flight, ", " URLs/s"] {
+        assert!(terminal.contains(part), "no `{part}` on the terminal: {terminal:?}");
+    }
+    let records = std::fs::read_to_string(&report).expect("the report was written");
+    let _ = std::fs::remove_file(&report);
+    assert_eq!(records.lines().count(), 3, "{records}");
+    for l in records.lines() {
+        serde_json::from_str::<FetchStatistic>(l).expect("only records in the report");
+    }
 }
 
 /// A proxy set in the environment is not used: the crawl of 127.0.0.1 goes straight to the

@@ -22,6 +22,7 @@ pub use limits::*;
 pub use scale::*;
 
 use crate::{Expected, ServerHandle, Site};
+use shared::progress::Snapshot;
 use shared::{Config, FetchStatistic, Report};
 
 /// A model's crawl function: what every scenario is given.
@@ -111,6 +112,13 @@ impl Run {
         tweak(&mut config);
         let report = crawl(&config);
         check_invariants(&report);
+        if !report.interrupted {
+            // The progress line's counts, at the end of a whole crawl: every URL queued was
+            // taken and done, once.
+            let counted = config.progress.snapshot();
+            let expected = Snapshot { done: report.stats.len(), in_flight: 0, queued: 0 };
+            assert_eq!(counted, expected, "the Progress counts disagree with the report");
+        }
         Run { server, config, report }
     }
 
