@@ -8,6 +8,8 @@ use shared::FetchStatistic;
 use testsite::Expected;
 use url::Url;
 
+use crate::Model;
+
 /// What a run is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
@@ -24,22 +26,49 @@ pub enum Reference {
     Peers(Option<(String, Vec<Expected>)>),
 }
 
+/// Which fields of a record a run can be checked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fields {
+    /// Every field [`Expected`] has: a report in the contract's JSON Lines.
+    All,
+    /// The URL and the status only: all a peer's own log tells (wget2's `--stats-site`).
+    UrlAndStatus,
+}
+
+impl Fields {
+    /// `e` with the fields not checked blanked.
+    fn project(self, e: &Expected) -> Expected {
+        match self {
+            Fields::All => e.clone(),
+            Fields::UrlAndStatus => Expected {
+                url: e.url.clone(),
+                status: e.status,
+                next_url: None,
+                content_type: None,
+                num_urls: 0,
+            },
+        }
+    }
+}
+
 impl Reference {
     /// The problems of `records`, a run of `model` (`clean` when the run itself had no problem:
-    /// it exited 0 and every line was a record; `baseline` for a `--max-pages 1` run). With no
-    /// reference yet, a clean run with each URL once becomes the reference.
+    /// it exited 0 and every line was a record; `baseline` for a `--max-pages 1` run), checked
+    /// on `fields`. With no reference yet, a clean run of one of the models (not a peer) with
+    /// each URL once, checked on every field, becomes the reference.
     pub fn check(
         &mut self,
-        model: &str,
+        model: &Model,
         records: &[FetchStatistic],
         clean: bool,
         baseline: bool,
     ) -> Vec<String> {
+        let fields = model.fields();
         match self {
             Reference::Oracle { full, first } => {
-                check(records, if baseline { first } else { full })
+                check_fields(records, if baseline { first } else { full }, fields)
             }
-            Reference::Peers(Some((name, expected))) => check(records, expected)
+            Reference::Peers(Some((name, expected))) => check_fields(records, expected, fields)
                 .into_iter()
                 .map(|p| format!("against {name}: {p}"))
                 .collect(),
@@ -48,8 +77,8 @@ impl Reference {
                 expected.sort();
                 expected.dedup_by(|a, b| a.url == b.url);
                 let problems = check(records, &expected);
-                if clean && problems.is_empty() {
-                    *reference = Some((model.to_string(), expected));
+                if clean && problems.is_empty() && fields == Fields::All && !model.is_peer() {
+                    *reference = Some((model.name.to_string(), expected));
                 }
                 problems
             }
@@ -73,6 +102,29 @@ impl Reference {
             _ => None,
         }
     }
+}
+
+/// [`check`] on `fields` only.
+pub fn check_fields(
+    records: &[FetchStatistic],
+    expected: &[Expected],
+    fields: Fields,
+) -> Vec<String> {
+    if fields == Fields::All {
+        return check(records, expected);
+    }
+    let blank = |r: &FetchStatistic| {
+        let e = fields.project(&Expected::of(r));
+        FetchStatistic {
+            next_url: e.next_url,
+            content_type: e.content_type,
+            num_urls: e.num_urls,
+            ..r.clone()
+        }
+    };
+    let records: Vec<FetchStatistic> = records.iter().map(blank).collect();
+    let expected: Vec<Expected> = expected.iter().map(|e| fields.project(e)).collect();
+    check(&records, &expected)
 }
 
 /// How many examples of each kind of difference a problem line shows.
@@ -148,6 +200,7 @@ fn brief(e: &Expected) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::{MODELS, PEERS, Program};
 
     fn record(url: &str, status: u16, num_urls: usize) -> FetchStatistic {
         FetchStatistic {
@@ -205,21 +258,44 @@ mod tests {
         );
     }
 
+    fn model(name: &str) -> Model {
+        *MODELS.iter().chain(PEERS).find(|m| m.name == name).expect("a model")
+    }
+
     /// With no oracle, the first clean run is the reference, a later different run is wrong,
-    /// and a run that was not clean never becomes the reference.
+    /// and a run that was not clean never becomes the reference, nor does a peer's.
     #[test]
     fn peers_check_each_other() {
         let a = vec![record("http://h/", 200, 1), record("http://h/a", 200, 0)];
         let mut reference = Reference::Peers(None);
-        assert!(reference.check("threads", &a, false, false).is_empty());
+        assert!(reference.check(&model("threads"), &a, false, false).is_empty());
         assert_eq!(reference.peer(), None, "an unclean run is no reference");
-        assert!(reference.check("threads", &a, true, false).is_empty());
+        assert!(reference.check(&model("wget2"), &a, true, false).is_empty());
+        assert!(reference.check(&model("python-aiohttp"), &a, true, false).is_empty());
+        assert_eq!(reference.peer(), None, "a peer is no reference");
+        assert!(reference.check(&model("threads"), &a, true, false).is_empty());
         assert_eq!(reference.peer(), Some("threads"));
         let b = vec![record("http://h/", 200, 2), record("http://h/a", 200, 0)];
-        let problems = reference.check("callback", &b, true, false);
+        let problems = reference.check(&model("callback"), &b, true, false);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("against threads: 1 records differ"), "{}", problems[0]);
         assert!(reference.urls().is_empty());
+    }
+
+    /// wget2 is checked on the URL and the status only: a link count it cannot report is no
+    /// difference, a status is.
+    #[test]
+    fn url_and_status_only() {
+        let want = vec![record("http://h/", 200, 3), record("http://h/a", 200, 0)];
+        let mut got: Vec<FetchStatistic> = want.clone();
+        got[0].num_urls = 0;
+        got[0].content_type = None;
+        assert!(check_fields(&got, &oracle(&want), Fields::UrlAndStatus).is_empty());
+        assert_eq!(check_fields(&got, &oracle(&want), Fields::All).len(), 1);
+        got[1].status = Some(404);
+        assert_eq!(check_fields(&got, &oracle(&want), Fields::UrlAndStatus).len(), 1);
+        assert_eq!(model("wget2").fields(), Fields::UrlAndStatus);
+        assert_eq!(model("python-aiohttp").program, Program::Python);
     }
 
     /// A long list is cut to a few examples.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::chart::{self, Chart, Line, Point};
 use crate::harness::{self, Outcome, run_scenario, steps};
-use crate::models::{self, MODELS};
+use crate::models::{self, MODELS, PEERS};
 use crate::record::write_json;
 use crate::scenario;
 use crate::site::TESTSITE;
@@ -27,12 +27,21 @@ pub struct CompareOptions {
     pub json: Option<PathBuf>,
     /// `--svg FILE`: the charts.
     pub svg: Option<PathBuf>,
+    /// `--peers`: also run the real crawlers of [`PEERS`](crate::models::PEERS) that are
+    /// installed.
+    pub peers: bool,
 }
 
 /// Runs the comparison, printing as it goes; `Ok(false)` when some run reported wrong.
 pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     let scenarios = scenario::select(&options.scenario)?;
-    let models = models::select(options.models.as_deref())?;
+    let mut models = models::select(options.models.as_deref())?;
+    let mut peer_notes = Vec::new();
+    if options.peers {
+        let (installed, notes) = models::installed_peers();
+        models.extend(installed);
+        peer_notes = notes;
+    }
     if options.runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
@@ -52,6 +61,9 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     let harness = harness::Options { runs: options.runs, models, bin_dir, compare };
     let progress = Progress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
     progress.print(&header(&machine, options.markdown));
+    for note in &peer_notes {
+        progress.note(note);
+    }
     let mut outcomes = Vec::new();
     for scenario in &scenarios {
         let outcome = match run_scenario(scenario, &harness, &progress) {
@@ -108,7 +120,7 @@ fn build_binaries(bin_dir: &Path) -> Result<(), Error> {
 /// (profile and commit) as `compare`. Started by `cargo run`, `compare` builds them first if
 /// they are missing; otherwise the error says how.
 pub fn find_binaries(bin_dir: &Path, models: &[Model]) -> Result<(), Error> {
-    let names = std::iter::once(TESTSITE).chain(models.iter().map(|m| m.binary));
+    let names = std::iter::once(TESTSITE).chain(models.iter().filter_map(|m| m.program.binary()));
     for name in names {
         if !bin_dir.join(name).is_file() {
             return Err(Error::MissingBinary { name: name.into(), dir: bin_dir.to_path_buf() });
@@ -169,7 +181,8 @@ pub fn tables(outcome: &Outcome, runs: usize) -> Vec<Table> {
 /// The charts of every scenario run: a bar chart of wall time for a scenario of one level, the
 /// sweep's lines for one of several.
 pub fn charts(outcomes: &[Outcome]) -> Vec<Chart> {
-    let color = |model: &str| MODELS.iter().position(|m| m.name == model).unwrap_or(MODELS.len());
+    let all = || MODELS.iter().chain(PEERS);
+    let color = |model: &str| all().position(|m| m.name == model).unwrap_or(all().count());
     let mut charts = Vec::new();
     for outcome in outcomes.iter().filter(|o| o.skipped.is_none() && o.error.is_none()) {
         let name = outcome.scenario.name;

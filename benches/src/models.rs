@@ -1,48 +1,110 @@
-//! [`Model`]: the contenders, one table of (name, binary, extra flags), so that a new model (the
-//! hand-made coroutine runtime, say) is one more line.
+//! [`Model`]: the contenders, one table of (name, program, extra flags), so that a new model (the
+//! hand-made coroutine runtime, say) is one more line; and [`PEERS`], the real crawlers of each
+//! style that `--peers` runs beside them where they are installed.
+
+use std::process::{Command, Stdio};
 
 use crate::Error;
 
-/// One contender: how `--models` and the table name it, which binary runs it, and the flags
+/// One contender: how `--models` and the table name it, which program runs it, and the flags
 /// beside the contract's that select it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Model {
     /// The name in the table, `--models` and the JSON file.
     pub name: &'static str,
-    /// The binary, found beside `compare` (the same build profile).
-    pub binary: &'static str,
+    /// What runs it.
+    pub program: Program,
     /// Flags of the model's own (contract.md's flags are added by the harness).
     pub args: &'static [&'static str],
+}
+
+/// What runs a contender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// One of this workspace's binaries, found beside `compare` (the same build profile).
+    Binary(&'static str),
+    /// The chapter's crawler in Python, asyncio and aiohttp ([`PYTHON_PEER`]), run by
+    /// `python3`. It keeps the contract, so its report is checked as a model's is.
+    Python,
+    /// GNU wget2 (C, a thread per connection), from `PATH`. Its per-URL statistics give the
+    /// URL and the status, so only those are checked.
+    Wget2,
+}
+
+/// The Python peer's script, in this crate's source folder.
+pub const PYTHON_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/crawl.py");
+
+impl Program {
+    /// This workspace's binary, if it is one.
+    pub fn binary(&self) -> Option<&'static str> {
+        match self {
+            Program::Binary(name) => Some(name),
+            Program::Python | Program::Wget2 => None,
+        }
+    }
+
+    /// Why a peer cannot run here (it is not installed), or `None` when it can. This
+    /// workspace's binaries are found (or built) by `compare` itself.
+    pub fn missing(&self) -> Option<String> {
+        let works = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        match self {
+            Program::Binary(_) => None,
+            Program::Python => (!works("python3", &["-c", "import aiohttp"]))
+                .then(|| "python3 with aiohttp is not installed (pip install aiohttp)".into()),
+            Program::Wget2 => (!works("wget2", &["--version"]))
+                .then(|| "wget2 is not installed (apt-get install wget2)".into()),
+        }
+    }
 }
 
 /// Every model, in the order of the table. `ct`/`mt`: tokio's current-thread or multi-thread
 /// runtime; `reqwest`/`shared`: the HTTP stack; `handmade`: the hand-made coroutine runtime.
 pub const MODELS: &[Model] = &[
-    Model { name: "threads", binary: "threads", args: &[] },
-    Model { name: "callback", binary: "callback", args: &[] },
+    Model { name: "threads", program: Program::Binary("threads"), args: &[] },
+    Model { name: "callback", program: Program::Binary("callback"), args: &[] },
     Model {
         name: "coroutine-ct-reqwest",
-        binary: "coroutine",
+        program: Program::Binary("coroutine"),
         args: &["--runtime", "current-thread", "--http", "reqwest"],
     },
     Model {
         name: "coroutine-ct-shared",
-        binary: "coroutine",
+        program: Program::Binary("coroutine"),
         args: &["--runtime", "current-thread", "--http", "shared"],
     },
     Model {
         name: "coroutine-mt-reqwest",
-        binary: "coroutine",
+        program: Program::Binary("coroutine"),
         args: &["--runtime", "multi-thread", "--http", "reqwest"],
     },
     Model {
         name: "coroutine-mt-shared",
-        binary: "coroutine",
+        program: Program::Binary("coroutine"),
         args: &["--runtime", "multi-thread", "--http", "shared"],
     },
     // The chapter's own machinery: a hand-made executor on the callback model's event loop,
     // always over the shared codec.
-    Model { name: "coroutine-handmade", binary: "coroutine", args: &["--runtime", "handmade"] },
+    Model {
+        name: "coroutine-handmade",
+        program: Program::Binary("coroutine"),
+        args: &["--runtime", "handmade"],
+    },
+];
+
+/// The peers: real crawlers of two of the styles, run by `--peers` where installed.
+pub const PEERS: &[Model] = &[
+    // The chapter's own crawler, in its own language: coroutines on asyncio.
+    Model { name: "python-aiohttp", program: Program::Python, args: &[] },
+    // A real-world crawler of the thread style, in C.
+    Model { name: "wget2", program: Program::Wget2, args: &[] },
 ];
 
 /// The models named in `list` (comma-separated, in the table's order), or all of them.
@@ -75,6 +137,36 @@ pub fn names() -> Vec<&'static str> {
     MODELS.iter().map(|m| m.name).collect()
 }
 
+/// The peers installed here, and a note for each that is not (skipped, never a failure).
+pub fn installed_peers() -> (Vec<Model>, Vec<String>) {
+    let mut peers = Vec::new();
+    let mut notes = Vec::new();
+    for peer in PEERS {
+        match peer.program.missing() {
+            None => peers.push(*peer),
+            Some(why) => notes.push(format!("peer {} skipped: {why}", peer.name)),
+        }
+    }
+    (peers, notes)
+}
+
+impl Model {
+    /// Whether this is a peer (not one of this workspace's models): its runs are shown and
+    /// checked, but a peer that differs from the contract does not fail `compare`, and it is
+    /// never the reference others are checked against.
+    pub fn is_peer(&self) -> bool {
+        self.program.binary().is_none()
+    }
+
+    /// The fields its report can be checked on.
+    pub fn fields(&self) -> crate::check::Fields {
+        match self.program {
+            Program::Wget2 => crate::check::Fields::UrlAndStatus,
+            Program::Binary(_) | Program::Python => crate::check::Fields::All,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,10 +174,11 @@ mod tests {
     /// Names are unique (they key the JSON file and the chart's legend).
     #[test]
     fn names_are_unique() {
-        let mut names = names();
+        let mut names: Vec<&str> = MODELS.iter().chain(PEERS).map(|m| m.name).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), MODELS.len());
+        assert_eq!(names.len(), MODELS.len() + PEERS.len());
+        assert!(MODELS.iter().all(|m| !m.is_peer()) && PEERS.iter().all(Model::is_peer));
     }
 
     /// With no list every model runs; an empty list is refused, not taken as "none".

@@ -20,7 +20,7 @@ fn bin_dir() -> PathBuf {
 /// must not pass without having run them. `cargo test --workspace` builds them.
 fn require_binaries() {
     let dir = bin_dir();
-    let mut names: Vec<&str> = MODELS.iter().map(|m| m.binary).collect();
+    let mut names: Vec<&str> = MODELS.iter().filter_map(|m| m.program.binary()).collect();
     names.push("testsite");
     let missing: Vec<&str> = names.into_iter().filter(|n| !dir.join(n).is_file()).collect();
     assert!(
@@ -81,6 +81,33 @@ fn tiny_scenario_end_to_end() {
     assert!(chart.contains("tiny") && chart.contains("coroutine-mt-shared"));
     std::fs::remove_file(&json_path).unwrap();
     std::fs::remove_file(&svg).unwrap();
+}
+
+/// `--peers` runs each real crawler that is installed beside the model asked for, checked
+/// against the same oracle (wget2 on URL and status), and skips one that is not with a note on
+/// stderr, never a failure. `.ci/run` installs both, so that there they run.
+#[test]
+fn peers_run_where_installed() {
+    require_binaries();
+    let out = Command::new(COMPARE)
+        .env("COMPARE_NO_BUILD", "1")
+        .args(["--scenario", "tiny", "--runs", "1", "--models", "callback", "--peers"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status);
+    for peer in benches::models::PEERS {
+        let row = stdout.lines().find(|l| l.split_whitespace().next() == Some(peer.name));
+        let skipped = format!("peer {} skipped: ", peer.name);
+        match row {
+            Some(row) => assert!(row.ends_with(" ok"), "{row}\n{stderr}"),
+            None => {
+                assert!(stderr.contains(&skipped), "neither a row nor a note:\n{stdout}\n{stderr}")
+            }
+        }
+        assert_eq!(row.is_some(), peer.program.missing().is_none(), "{stdout}\n{stderr}");
+    }
 }
 
 /// The measuring process reports its one child: the wall time covers a sleep, the CPU time is

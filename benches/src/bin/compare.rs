@@ -39,11 +39,21 @@ struct Cli {
     /// Draw the charts into FILE as SVG.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
+    /// Also run the real crawlers installed here: wget2 (C, threads) and the chapter's crawler
+    /// in Python (asyncio and aiohttp, benches/peers/crawl.py). A peer that is not installed is
+    /// skipped with a note; a peer's report that differs is shown, but fails nothing.
+    #[arg(long)]
+    peers: bool,
 }
 
 /// The models, listed under `--help`.
 fn after_help() -> String {
-    format!("Models: {}", benches::models::names().join(", "))
+    let peers: Vec<&str> = benches::models::PEERS.iter().map(|m| m.name).collect();
+    format!(
+        "Models: {}\nPeers (--peers): {}",
+        benches::models::names().join(", "),
+        peers.join(", ")
+    )
 }
 
 fn main() -> ExitCode {
@@ -61,6 +71,7 @@ fn main() -> ExitCode {
         markdown: cli.markdown,
         json: cli.json,
         svg: cli.svg,
+        peers: cli.peers,
     };
     match benches::compare(&options) {
         Ok(true) => ExitCode::SUCCESS,
