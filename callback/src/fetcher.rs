@@ -132,7 +132,14 @@ impl Fetcher {
     }
 
     /// Begins a try: an idle connection to the host if the pool has one, else a new one; the
-    /// socket registered for writability, the try's deadline set.
+    /// socket registered (once, for both readiness kinds), the try's deadline set.
+    ///
+    /// A socket is registered for reads and writes together and stays so for its whole life,
+    /// idle in the pool included: mio's readiness is edge-triggered, so "writable" comes once
+    /// (the connect is done) and "readable" each time bytes arrive, and no state has to change
+    /// the interest. An idle connection taken from the pool is moved to this fetch's token
+    /// (one `reregister`) and the request is written at once: a connection with nothing in
+    /// flight has room in its send buffer.
     fn connect(
         &mut self,
         crawler: &mut Crawler,
@@ -146,22 +153,30 @@ impl Fetcher {
         }
         let addr = crawler.resolver.resolve(&self.job.url).map_err(fail)?;
         self.addr = Some(addr);
-        let mut stream = match crawler.pool.take(addr) {
-            Some(stream) => {
-                self.state = State::Writing { request: self.request(), written: 0 };
-                stream
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let (stream, idle) = match crawler.pool.take(addr) {
+            Some(mut stream) => {
+                lp.reregister(&mut stream, token, interest)
+                    .map_err(|e| fail(NetError::from_io(&e)))?;
+                (stream, true)
             }
             None => {
-                self.state = State::Connecting;
-                TcpStream::connect(addr).map_err(|e| fail(NetError::from_io(&e)))?
+                let mut stream =
+                    TcpStream::connect(addr).map_err(|e| fail(NetError::from_io(&e)))?;
+                lp.register(&mut stream, token, interest)
+                    .map_err(|e| fail(NetError::from_io(&e)))?;
+                (stream, false)
             }
         };
-        lp.register(&mut stream, token, Interest::WRITABLE)
-            .map_err(|e| fail(NetError::from_io(&e)))?;
         self.stream = Some(stream);
         self.parser = ResponseParser::new();
         self.timer = Some(lp.set_timer(Instant::now() + crawler.config.timeout, token));
-        Ok(())
+        if !idle {
+            self.state = State::Connecting;
+            return Ok(());
+        }
+        self.state = State::Writing { request: self.request(), written: 0 };
+        self.send().map_err(|error| Failure { error, state: self.state.clone(), timed_out: false })
     }
 
     /// One step of the state machine, for one event: `None` while the fetch goes on, the result
@@ -179,8 +194,8 @@ impl Fetcher {
                 Err(NetError::Timeout)
             }
             Event::Ready { .. } => match self.state {
-                State::Connecting => self.connected(lp, token).map(|()| None),
-                State::Writing { .. } => self.send(lp, token).map(|()| None),
+                State::Connecting => self.connected().map(|()| None),
+                State::Writing { .. } => self.send().map(|()| None),
                 State::ReadingHead | State::ReadingBody => self.read_response(&mut crawler.buf),
             },
         };
@@ -202,7 +217,7 @@ impl Fetcher {
     }
 
     /// Writable while connecting: the connect has finished, or failed. Then send.
-    fn connected(&mut self, lp: &mut EventLoop<Crawler>, token: Token) -> Result<(), NetError> {
+    fn connected(&mut self) -> Result<(), NetError> {
         let stream = self.stream.as_ref().ok_or(NetError::Other)?;
         if let Some(e) = stream.take_error().map_err(|e| NetError::from_io(&e))? {
             return Err(NetError::from_io(&e));
@@ -214,12 +229,12 @@ impl Fetcher {
             Err(e) => return Err(NetError::from_io(&e)),
         }
         self.state = State::Writing { request: self.request(), written: 0 };
-        self.send(lp, token)
+        self.send()
     }
 
     /// Writes as much of the request as the socket takes; once all of it is out, waits for the
-    /// response.
-    fn send(&mut self, lp: &mut EventLoop<Crawler>, token: Token) -> Result<(), NetError> {
+    /// response (the socket is registered for reads already).
+    fn send(&mut self) -> Result<(), NetError> {
         let stream = self.stream.as_mut().ok_or(NetError::Other)?;
         let State::Writing { request, written } = &mut self.state else {
             return Ok(());
@@ -233,7 +248,6 @@ impl Fetcher {
                 Err(e) => return Err(NetError::from_io(&e)),
             }
         }
-        lp.reregister(stream, token, Interest::READABLE).map_err(|e| NetError::from_io(&e))?;
         self.state = State::ReadingHead;
         Ok(())
     }
@@ -277,16 +291,19 @@ impl Fetcher {
     }
 
     /// After a complete response: cancels the deadline, and keeps the connection for the next
-    /// request to the host if the response allows it, else closes it.
+    /// request to the host if the response allows it, else closes it (closing its file takes it
+    /// out of the poll).
+    ///
+    /// A kept connection stays registered under this fetch's token, which another fetch may get
+    /// next: an event of the idle socket (its server closing it, say) then wakes that fetch,
+    /// whose read of its own socket finds nothing and waits on. Every state takes such a
+    /// spurious wake-up in its stride, as it must with mio anyway.
     fn close(&mut self, lp: &mut EventLoop<Crawler>, crawler: &mut Crawler, reusable: bool) {
         if let Some(timer) = self.timer.take() {
             lp.cancel_timer(timer);
         }
-        if let Some(mut stream) = self.stream.take() {
-            let _ = lp.deregister(&mut stream);
-            if let (true, Some(addr)) = (reusable, self.addr) {
-                crawler.pool.put(addr, stream);
-            }
+        if let (Some(stream), true, Some(addr)) = (self.stream.take(), reusable, self.addr) {
+            crawler.pool.put(addr, stream);
         }
     }
 

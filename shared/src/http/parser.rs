@@ -191,11 +191,7 @@ impl ResponseParser {
         self.buf.extend_from_slice(&input[..take]);
         // A head ends with an empty line, so parsing is only worth it when one may have just
         // arrived; this keeps byte-by-byte feeding linear instead of quadratic.
-        let window = &self.buf[old_len.saturating_sub(2)..];
-        if window.contains(&b'\n')
-            && (window.windows(2).any(|w| w == b"\n\n")
-                || window.windows(3).any(|w| w == b"\n\r\n"))
-        {
+        if ends_a_head(&self.buf[old_len.saturating_sub(2)..]) {
             if let Some(head) = parse_head(&self.buf)? {
                 if head.len > MAX_HEAD {
                     return Err(HttpError::HeadTooLarge);
@@ -355,6 +351,14 @@ struct Head {
     headers: Vec<Header>,
 }
 
+/// Whether `bytes` hold the end of an empty line (`\n\n` or `\n\r\n`), which ends a head.
+/// It looks at line ends only (`memchr`) and stops at the first empty line: a head is read with
+/// the body's first bytes behind it, and those are not scanned byte by byte.
+fn ends_a_head(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\n', bytes)
+        .any(|i| matches!(bytes[i + 1..], [b'\n', ..] | [b'\r', b'\n', ..]))
+}
+
 /// Parses `buf` as a response head: `None` while incomplete.
 fn parse_head(buf: &[u8]) -> Result<Option<Head>, HttpError> {
     let mut slots = [httparse::EMPTY_HEADER; FEW_HEADERS];
@@ -471,4 +475,21 @@ fn take_line(line: &mut Vec<u8>, input: &mut &[u8], limit: usize) -> Result<bool
 fn take_len(available: usize, limit: u64) -> usize {
     // A limit too big for usize is bigger than any slice.
     usize::try_from(limit).map_or(available, |limit| limit.min(available))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ends_a_head;
+
+    /// An empty line ends a head, with or without its CR; a line end alone, or a CR that is
+    /// not followed by LF, does not.
+    #[test]
+    fn head_ends_at_an_empty_line() {
+        for ends in [&b"HTTP/1.1 200 OK\r\n\r\nbody"[..], b"a\n\nb", b"\n\r\n", b"x\n\n"] {
+            assert!(ends_a_head(ends), "{ends:?}");
+        }
+        for goes_on in [&b"HTTP/1.1 200 OK\r\nA: b\r\n"[..], b"a\n\r", b"a\n\rx\n", b"", b"\r\n"] {
+            assert!(!ends_a_head(goes_on), "{goes_on:?}");
+        }
+    }
 }

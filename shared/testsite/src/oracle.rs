@@ -1,7 +1,8 @@
 //! The oracle: what a correct crawl of a [`Site`] must report, worked out from the site's own
 //! resources (not by fetching), and the fastest such a crawl could possibly be.
 
-use std::collections::{HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::time::Duration;
 
 use url::Url;
@@ -53,7 +54,6 @@ struct Visit {
     url: Url,
     max_redirect: u32,
     depth: u32,
-    round: usize,
 }
 
 impl Site {
@@ -64,47 +64,62 @@ impl Site {
     /// With `--max-pages` or `--max-depth`, which URLs make it depends on the order pages are
     /// parsed in; this gives the answer of a first-in-first-out crawl, which `--max-tasks 1` is.
     pub fn expected(&self, config: &Config) -> Vec<Expected> {
-        self.simulate(config).0
+        self.simulate(config, 1).0
     }
 
-    /// A lower bound on the wall time of a crawl of this site from `/` with `max_tasks`: the
-    /// larger of (rounds of dependent fetches × the shortest latency) and (the sum of all
-    /// latencies ÷ `max_tasks`).
+    /// The wall time of a perfect crawl of this site from `/` with `max_tasks`: the contract's
+    /// crawl, first in first out, at most `max_tasks` fetches at once, each taking exactly the
+    /// site's latency for its path, and nothing else taking any time (no parsing, no network,
+    /// no scheduling). A crawler can only be slower.
+    ///
+    /// It is worked out by simulating that crawl event by event: a fetch ends, its links join
+    /// the queue, and the freed slots take the next URLs at that instant. This is tighter than
+    /// either simple bound (rounds of dependent fetches × latency, or all the latencies ÷
+    /// `max_tasks`): early in a crawl, few URLs are known and most slots sit idle.
     pub fn ideal_secs(&self, max_tasks: usize) -> f64 {
         // Cannot fail: a constant, valid root.
         let config = Config::new(["http://127.0.0.1/"]).expect("valid root");
-        let (_, rounds, total) = self.simulate(&config);
-        let critical = rounds as f64 * self.latency.min().as_secs_f64();
-        critical.max(total.as_secs_f64() / max_tasks.max(1) as f64)
+        self.simulate(&config, max_tasks).1.as_secs_f64()
     }
 
-    /// A first-in-first-out crawl, by the contract's rules, over the resources themselves.
-    /// Returns the records, the number of rounds (longest chain of dependent fetches) and the
-    /// sum of the latencies of all fetches.
-    fn simulate(&self, config: &Config) -> (Vec<Expected>, usize, Duration) {
+    /// A first-in-first-out crawl with `max_tasks` slots, by the contract's rules, over the
+    /// resources themselves, each fetch taking its path's latency. Returns the records and the
+    /// time the last fetch ends. With one slot the order is a plain FIFO; with more, pages are
+    /// parsed in the order their fetches end (ties in the order they started).
+    fn simulate(&self, config: &Config, max_tasks: usize) -> (Vec<Expected>, Duration) {
         let policy = Policy::new(config);
         let origin = config.roots[0].origin();
         let mut seen: HashSet<Url> = config.roots.iter().cloned().collect();
         let mut queue: VecDeque<Visit> = config
             .roots
             .iter()
-            .map(|url| Visit {
-                url: url.clone(),
-                max_redirect: config.max_redirect,
-                depth: 0,
-                round: 1,
-            })
+            .map(|url| Visit { url: url.clone(), max_redirect: config.max_redirect, depth: 0 })
             .collect();
         let admit = |seen: &HashSet<Url>, depth: u32| {
             config.max_depth.is_none_or(|max| depth <= max)
                 && config.max_pages.is_none_or(|max| seen.len() < max)
         };
-        let (mut records, mut rounds, mut total) = (Vec::new(), 0, Duration::ZERO);
-        while let Some(visit) = queue.pop_front() {
-            rounds = rounds.max(visit.round);
+        let mut records = Vec::new();
+        // Fetches under way, by (end, start order); the visits themselves by start order.
+        let mut in_flight: BinaryHeap<Reverse<(Duration, usize)>> = BinaryHeap::new();
+        let mut started: Vec<Option<Visit>> = Vec::new();
+        let mut now = Duration::ZERO;
+        loop {
+            while in_flight.len() < max_tasks.max(1)
+                && let Some(visit) = queue.pop_front()
+            {
+                let end = now + self.latency_of(&crate::path_of(&visit.url));
+                in_flight.push(Reverse((end, started.len())));
+                started.push(Some(visit));
+            }
+            let Some(Reverse((end, i))) = in_flight.pop() else {
+                break;
+            };
+            now = end;
+            // Cannot fail: each index is pushed once and popped once.
+            let visit = started[i].take().expect("a fetch ends once");
             let url = &visit.url;
             let path = crate::path_of(url);
-            total += self.latency_of(&path);
             let answer =
                 if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
             let mut record = Expected {
@@ -136,7 +151,6 @@ impl Site {
                                     url: target,
                                     max_redirect: visit.max_redirect - 1,
                                     depth: visit.depth,
-                                    round: visit.round + 1,
                                 });
                             }
                         }
@@ -171,7 +185,6 @@ impl Site {
                                     url: link,
                                     max_redirect: config.max_redirect,
                                     depth: visit.depth + 1,
-                                    round: visit.round + 1,
                                 });
                             }
                         }
@@ -181,7 +194,7 @@ impl Site {
             records.push(record);
         }
         records.sort();
-        (records, rounds, total)
+        (records, now)
     }
 
     /// What `path` answers to a crawler with `config`'s timeout and tries.
@@ -259,6 +272,24 @@ mod tests {
                 "http://127.0.0.1:9/foo"
             ]
         );
+    }
+
+    /// The ideal is the event-by-event schedule: a root and 200 leaves at 10 ms, 100 slots,
+    /// take three latencies (the root, then the leaves in two batches of 100), where the old
+    /// bounds said about two (two rounds; 201 × 10 ms ÷ 100). One slot takes all 201 in turn.
+    #[test]
+    fn ideal_is_the_schedule() {
+        let leaves: Vec<String> = (0..200).map(|i| format!("/leaf/{i}")).collect();
+        let links: Vec<&str> = leaves.iter().map(String::as_str).collect();
+        let mut site = Site::new().page("/", &links);
+        for leaf in &links {
+            site = site.page(leaf, &[]);
+        }
+        let site = site.with_latency(Latency::Fixed(Duration::from_millis(10)));
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(site.ideal_secs(100), 0.030), "{}", site.ideal_secs(100));
+        assert!(close(site.ideal_secs(200), 0.020), "{}", site.ideal_secs(200));
+        assert!(close(site.ideal_secs(1), 2.010), "{}", site.ideal_secs(1));
     }
 
     /// A redirect limit of 0 stops at the first redirect.
