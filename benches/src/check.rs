@@ -268,17 +268,21 @@ mod tests {
     fn peers_check_each_other() {
         let a = vec![record("http://h/", 200, 1), record("http://h/a", 200, 0)];
         let mut reference = Reference::Peers(None);
-        assert!(reference.check(&model("threads"), &a, false, false).is_empty());
+        assert!(reference.check(&model("threads-ureq"), &a, false, false).is_empty());
         assert_eq!(reference.peer(), None, "an unclean run is no reference");
         assert!(reference.check(&model("wget2"), &a, true, false).is_empty());
         assert!(reference.check(&model("python-aiohttp"), &a, true, false).is_empty());
         assert_eq!(reference.peer(), None, "a peer is no reference");
-        assert!(reference.check(&model("threads"), &a, true, false).is_empty());
-        assert_eq!(reference.peer(), Some("threads"));
+        assert!(reference.check(&model("threads-ureq"), &a, true, false).is_empty());
+        assert_eq!(reference.peer(), Some("threads-ureq"));
         let b = vec![record("http://h/", 200, 2), record("http://h/a", 200, 0)];
         let problems = reference.check(&model("callback"), &b, true, false);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].starts_with("against threads: 1 records differ"), "{}", problems[0]);
+        assert!(
+            problems[0].starts_with("against threads-ureq: 1 records differ"),
+            "{}",
+            problems[0]
+        );
         assert!(reference.urls().is_empty());
     }
 

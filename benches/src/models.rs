@@ -65,10 +65,17 @@ impl Program {
     }
 }
 
-/// Every model, in the order of the table. `ct`/`mt`: tokio's current-thread or multi-thread
-/// runtime; `reqwest`/`shared`: the HTTP stack; `handmade`: the hand-made coroutine runtime.
+/// Every model, in the order of the table. `ureq`/`reqwest`: the HTTP library its users would
+/// pick; `shared`: the workspace's own codec, which every model can run on, so that what differs
+/// between two `shared` rows is the model alone. `ct`/`mt`: tokio's current-thread or multi-thread
+/// runtime; `handmade`: the hand-made coroutine runtime (always on the shared codec).
 pub const MODELS: &[Model] = &[
-    Model { name: "threads", program: Program::Binary("threads"), args: &[] },
+    Model { name: "threads-ureq", program: Program::Binary("threads"), args: &["--http", "ureq"] },
+    Model {
+        name: "threads-shared",
+        program: Program::Binary("threads"),
+        args: &["--http", "shared"],
+    },
     Model { name: "callback", program: Program::Binary("callback"), args: &[] },
     Model {
         name: "coroutine-ct-reqwest",
@@ -111,8 +118,8 @@ pub const PEERS: &[Model] = &[
 ///
 /// # Examples
 /// ```
-/// let picked = benches::models::select(Some("callback,threads")).unwrap();
-/// assert_eq!(picked.iter().map(|m| m.name).collect::<Vec<_>>(), ["threads", "callback"]);
+/// let picked = benches::models::select(Some("callback,threads-ureq")).unwrap();
+/// assert_eq!(picked.iter().map(|m| m.name).collect::<Vec<_>>(), ["threads-ureq", "callback"]);
 /// assert!(benches::models::select(Some("fibers")).is_err());
 /// ```
 pub fn select(list: Option<&str>) -> Result<Vec<Model>, Error> {
