@@ -50,8 +50,7 @@ fn race(tasks: usize, await_in_gap: bool) -> usize {
             handle.await.expect("the task ends");
         }
         assert_eq!(seen.borrow().len(), LINKS, "every link is seen in the end");
-        let added = *added.borrow();
-        added
+        *added.borrow()
     })
 }
 
