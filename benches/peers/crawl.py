@@ -66,8 +66,23 @@ def normalize(url):
     if ":" in host:
         host = "[" + host + "]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = parts.path or "/"
-    return urllib.parse.urlunsplit((scheme, netloc, path, parts.query, ""))
+    # Percent-encoded as the WHATWG URL standard's path and query sets say (the `url` crate's
+    # form): a space, quotes, angle brackets and non-ASCII; `%` itself is kept.
+    path = urllib.parse.quote(parts.path or "/", safe="!$%&'()*+,/:;=@[\\]^|")
+    query = urllib.parse.quote(parts.query, safe="!$%&()*+,/:;=?@[\\]^`{|}")
+    return urllib.parse.urlunsplit((scheme, netloc, path, query if "?" in url else "", ""))
+
+
+async def read_body(response):
+    """The body, up to BODY_CAP bytes (`content.read(n)` returns what is buffered, not n)."""
+    chunks, size = [], 0
+    while size < BODY_CAP:
+        chunk = await response.content.read(BODY_CAP - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def is_ip(host):
@@ -174,7 +189,7 @@ class Crawler:
         links = []
         content_type = None
         encoding = None
-        body = await response.content.read(BODY_CAP)
+        body = await read_body(response)
         if response.status == 200:
             header = response.headers.get("content-type")
             charset = None
