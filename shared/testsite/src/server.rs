@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
@@ -14,7 +14,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{oneshot, watch};
 use url::Url;
 
@@ -61,8 +61,16 @@ impl Site {
     /// assert_eq!(server.requests("/"), 0);
     /// ```
     pub fn serve(&self, addr: &str) -> io::Result<ServerHandle> {
-        let listener = StdListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("testsite")
+            .enable_all()
+            .build()?;
+        // Listening before `serve` returns: a client may connect at once.
+        let listener = {
+            let _in_runtime = runtime.enter();
+            bind(addr)?.listen(BACKLOG)?
+        };
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             site: self.clone(),
@@ -73,11 +81,6 @@ impl Site {
             connections: AtomicUsize::new(0),
             released: watch::Sender::new(false),
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("testsite")
-            .enable_all()
-            .build()?;
         let (shutdown, stopped) = oneshot::channel();
         let accept_state = state.clone();
         let thread =
@@ -161,11 +164,27 @@ impl Drop for ServerHandle {
     }
 }
 
-async fn accept_loop(listener: StdListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(l) => l,
-        Err(e) => return tracing::error!("test site cannot listen: {e}"),
-    };
+/// Connections waiting to be accepted, at most (the kernel caps it at `net.core.somaxconn`).
+///
+/// The standard library listens with a backlog of 128. A crawl at `--max-tasks 1000` opens a
+/// thousand connections at once; past the backlog the kernel drops the SYNs, and each client
+/// waits for its TCP retransmission, a whole second, which a benchmark then blames on the model.
+const BACKLOG: u32 = 65_535;
+
+/// A socket bound to `addr` (the first address it resolves to), not yet listening.
+fn bind(addr: &str) -> io::Result<TcpSocket> {
+    let addr = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    // As std's `TcpListener::bind` does on Unix: a restarted site can take its port back.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket)
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
     loop {
         let (tcp, _) = tokio::select! {
             _ = &mut stopped => return,
