@@ -1,10 +1,12 @@
 //! Throughput of the streaming scanner against the DOM extractor it replaces, on the checked-in
 //! pages plus (when installed) a sample of the Rust documentation.
 
+#[path = "../tests/support/files.rs"]
+mod files;
 #[path = "../tests/support/reference.rs"]
 mod reference;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -13,32 +15,18 @@ use url::Url;
 /// How many Rust docs files to add to the corpus (an even sample of the sorted list).
 const DOCS_SAMPLE: usize = 2000;
 
-fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            html_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "html") {
-            out.push(path);
-        }
-    }
-}
+use files::{docs_root, html_files};
 
 /// (page URL, body) for every document of the corpus.
 fn corpus() -> Vec<(Url, Vec<u8>)> {
     let mut files = Vec::new();
     html_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pages")), &mut files);
-    let sysroot = std::process::Command::new("rustc").args(["--print", "sysroot"]).output();
-    if let Ok(output) = sysroot {
-        let root =
-            Path::new(String::from_utf8_lossy(&output.stdout).trim()).join("share/doc/rust/html");
-        let mut docs = Vec::new();
-        html_files(&root, &mut docs);
-        docs.sort();
-        let step = (docs.len() / DOCS_SAMPLE).max(1);
-        files.extend(docs.into_iter().step_by(step).take(DOCS_SAMPLE));
-    }
+    // None where the docs are not installed: then the checked-in pages alone.
+    let mut docs = Vec::new();
+    html_files(&docs_root(), &mut docs);
+    docs.sort();
+    let step = (docs.len() / DOCS_SAMPLE).max(1);
+    files.extend(docs.into_iter().step_by(step).take(DOCS_SAMPLE));
     files
         .iter()
         .filter_map(|path| {

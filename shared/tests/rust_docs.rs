@@ -1,30 +1,15 @@
 //! Every page of the installed Rust documentation, scanner against reference.
 
+#[path = "support/files.rs"]
+mod files;
 #[path = "support/reference.rs"]
 mod reference;
 
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use url::Url;
 
-fn docs_root() -> PathBuf {
-    let sysroot = std::process::Command::new("rustc").args(["--print", "sysroot"]).output();
-    let sysroot = sysroot.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    Path::new(&sysroot.unwrap_or_default()).join("share/doc/rust/html")
-}
-
-fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            html_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "html") {
-            out.push(path);
-        }
-    }
-}
+use files::{docs_root, html_files};
 
 /// The first difference between two link lists, briefly.
 fn diff(ours: &[Url], theirs: &[Url]) -> String {

@@ -90,14 +90,6 @@ pub enum Latency {
 impl Latency {
     /// No wait at all.
     pub const ZERO: Latency = Latency::Fixed(Duration::ZERO);
-
-    /// The shortest wait of any request.
-    pub fn min(&self) -> Duration {
-        match *self {
-            Latency::Fixed(d) => d,
-            Latency::Uniform { min, .. } => min,
-        }
-    }
 }
 
 /// A test site: resources by path (with query), a latency, and an optional barrier.
