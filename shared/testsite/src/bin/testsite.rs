@@ -1,8 +1,8 @@
 //! `testsite`: serves a generated test site (or a folder of files) on 127.0.0.1 until Ctrl-C.
 //!
 //! ```text
-//! cargo run --release -p shared --bin testsite -- --pages 1000 --latency-ms 20 --port 8080
-//! cargo run --release -p shared --bin testsite -- --dir ./my-saved-site
+//! cargo run --release -p testsite -- --pages 1000 --latency-ms 20 --port 8080
+//! cargo run --release -p testsite -- --dir ./my-saved-site
 //! ```
 
 use std::path::PathBuf;
@@ -59,6 +59,16 @@ fn main() -> ExitCode {
         },
         None => SiteSpec { seed: cli.seed, latency, ..SiteSpec::with_pages(cli.pages) }.generate(),
     };
+    // Ready for Ctrl-C before the URL is printed: a reader of the first line (a test, `compare`,
+    // a user's script) may send SIGINT the moment it has it, and must get the summary and exit 0,
+    // not a process killed by the signal's default action.
+    let (tx, interrupted) = std::sync::mpsc::channel();
+    if let Err(e) = ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    }) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let server = match site.serve(&format!("127.0.0.1:{}", cli.port)) {
         Ok(server) => server,
         Err(e) => {
@@ -75,14 +85,7 @@ fn main() -> ExitCode {
             .collect();
         eprintln!("ideal crawl time at --max-tasks 1/10/100/1000/10000: {} secs", ideal.join("/"));
     }
-    let (tx, rx) = std::sync::mpsc::channel();
-    if let Err(e) = ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    }) {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
-    let _ = rx.recv();
+    let _ = interrupted.recv();
     eprintln!("{}", server.summary());
     ExitCode::SUCCESS
 }
