@@ -16,14 +16,17 @@ use std::net::SocketAddr;
 
 use url::{Position, Url};
 
-#[cfg(doc)]
 use crate::page::BODY_CAP;
 
+mod exchange;
 mod parser;
+mod pool;
 #[cfg(test)]
 mod tests;
 
+pub use exchange::{Exchange, Outcome, READ_BUFFER, Session, Step, Wait};
 pub use parser::ResponseParser;
+pub use pool::{Address, Name, Pool, is_open_by_peek};
 
 /// Longest response head accepted (status line + headers): 64 KiB.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -141,6 +144,85 @@ impl Response {
     /// The headers as (name, value) pairs, as page interpretation takes them.
     pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.headers.iter().map(|h| (h.name.as_str(), h.value.as_slice()))
+    }
+}
+
+/// A body read up to [`BODY_CAP`]: the one place that decides `truncated` and `reusable`, for
+/// the shared parser and for the clients that read bodies themselves (ureq, reqwest).
+///
+/// # Examples
+///
+/// ```
+/// use shared::http::CappedBody;
+/// use shared::page::BODY_CAP;
+///
+/// let mut body = CappedBody::new(Some(5));
+/// assert!(body.push(b"hello"));
+/// let response = body.into_response(200, vec![], true);
+/// assert!(!response.truncated && response.reusable);
+///
+/// let mut body = CappedBody::new(None);
+/// let big = vec![b'x'; BODY_CAP as usize];
+/// assert!(body.push(&big), "exactly the cap: nothing is cut yet");
+/// assert!(!body.push(b"one more"), "a byte beyond the cap: stop reading");
+/// let response = body.into_response(200, vec![], true);
+/// assert_eq!(response.body.len() as u64, BODY_CAP);
+/// assert!(response.truncated && !response.reusable);
+/// ```
+#[derive(Debug, Default)]
+pub struct CappedBody {
+    bytes: Vec<u8>,
+    truncated: bool,
+}
+
+/// The largest body reservation made up front, whatever Content-Length claims.
+const MAX_RESERVE: u64 = 1024 * 1024;
+
+impl CappedBody {
+    /// An empty body, with room reserved for `declared` bytes (its Content-Length), up to 1 MiB
+    /// whatever a server claims: growing by doubling would copy a large body several times.
+    pub fn new(declared: Option<u64>) -> CappedBody {
+        let reserve = declared.unwrap_or(0).min(BODY_CAP).min(MAX_RESERVE);
+        CappedBody { bytes: Vec::with_capacity(reserve as usize), truncated: false }
+    }
+
+    /// How many more bytes the cap allows.
+    pub fn room(&self) -> u64 {
+        BODY_CAP.saturating_sub(self.bytes.len() as u64)
+    }
+
+    /// Keeps what fits of `chunk`. `false` once a byte beyond the cap came: the body is cut
+    /// there, and the rest is not to be read.
+    pub fn push(&mut self, chunk: &[u8]) -> bool {
+        let n = usize::try_from(self.room()).map_or(chunk.len(), |room| room.min(chunk.len()));
+        self.bytes.extend_from_slice(&chunk[..n]);
+        if n < chunk.len() {
+            self.truncated = true;
+        }
+        !self.truncated
+    }
+
+    /// Marks the body cut at the cap without a byte beyond it in hand: the framing says more
+    /// follows.
+    pub fn cut(&mut self) {
+        self.truncated = true;
+    }
+
+    /// Bytes kept so far.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether no byte was kept.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The response with this body. `clean_end`: the response was read to the end its framing
+    /// gave, with nothing after it, on a connection that stays open; a cut body never has one.
+    pub fn into_response(self, status: u16, headers: Vec<Header>, clean_end: bool) -> Response {
+        let truncated = self.truncated;
+        Response { status, headers, body: self.bytes, truncated, reusable: clean_end && !truncated }
     }
 }
 

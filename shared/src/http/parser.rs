@@ -1,8 +1,7 @@
 //! [`ResponseParser`]: the incremental response parser, a state machine fed whatever bytes the
 //! socket gave (head, then a body framed by length, chunks, or the end of the connection).
 
-use super::{Header, HttpError, MAX_HEAD, Progress, Response};
-use crate::page::BODY_CAP;
+use super::{CappedBody, Header, HttpError, MAX_HEAD, Progress, Response};
 
 /// Longest chunk-size line accepted (size, extensions and line end).
 const MAX_CHUNK_LINE: usize = 4 * 1024;
@@ -10,8 +9,6 @@ const MAX_CHUNK_LINE: usize = 4 * 1024;
 const FEW_HEADERS: usize = 64;
 /// Header slots tried when the first attempt ran out.
 const MANY_HEADERS: usize = 1024;
-/// The largest body reservation made up front, whatever Content-Length claims.
-const MAX_RESERVE: u64 = 1024 * 1024;
 /// Bytes of a young head checked early, so that junk is refused before a whole head arrives.
 const PROBE: usize = 64;
 
@@ -81,8 +78,11 @@ pub struct ResponseParser {
     /// The head so far, then the current chunk-size or trailer line.
     buf: Vec<u8>,
     state: State,
-    /// The response being filled in once its head is parsed.
-    response: Response,
+    /// The status and headers, once the head is parsed.
+    status: u16,
+    headers: Vec<Header>,
+    /// The body so far, up to the cap.
+    body: CappedBody,
     /// What the version and `Connection` header allow.
     keep_alive: bool,
 }
@@ -101,7 +101,9 @@ impl ResponseParser {
             started: false,
             buf: Vec::new(),
             state: State::Head,
-            response: Response::default(),
+            status: 0,
+            headers: Vec::new(),
+            body: CappedBody::default(),
             keep_alive: false,
         }
     }
@@ -135,7 +137,7 @@ impl ResponseParser {
     /// `Err(ShortBody)` when the response was incomplete, including when nothing arrived.
     pub fn eof(&mut self) -> Result<Response, HttpError> {
         match self.state {
-            State::UntilClose => Ok(self.finish(false, false)),
+            State::UntilClose => Ok(self.finish(false)),
             State::Failed(error) => Err(error),
             State::Finished => Err(HttpError::ShortBody),
             State::Head | State::Length(_) | State::Chunked(_) => {
@@ -164,13 +166,11 @@ impl ResponseParser {
                 State::Head => self.read_head(&mut input)?,
                 State::Length(remaining) => Some(self.read_length(&mut input, remaining)),
                 State::UntilClose => {
-                    let n = take_len(input.len(), self.room());
-                    self.response.body.extend_from_slice(&input[..n]);
                     // A byte beyond the cap means the body goes on: stop reading it.
-                    Some(if n < input.len() {
-                        Progress::Done(self.finish(true, false))
-                    } else {
+                    Some(if self.body.push(input) {
                         Progress::NeedMore
+                    } else {
+                        Progress::Done(self.finish(false))
                     })
                 }
                 State::Chunked(chunk) => self.read_chunked(&mut input, chunk)?,
@@ -220,19 +220,18 @@ impl ResponseParser {
             return Ok(None);
         }
         self.keep_alive = keeps_alive(head.version, &head.headers);
-        self.response = Response { status, headers: head.headers, ..Response::default() };
+        (self.status, self.headers) = (status, head.headers);
         if self.head_request || (100..200).contains(&status) || status == 204 || status == 304 {
             // No body. After 101 the connection speaks another protocol, so it is never reused.
-            return Ok(Some(Progress::Done(self.finish(false, status != 101 && input.is_empty()))));
+            return Ok(Some(Progress::Done(self.finish(status != 101 && input.is_empty()))));
         }
-        let headers = &self.response.headers;
+        let headers = &self.headers;
         self.state = match last_transfer_coding(headers) {
             Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => State::Chunked(Chunk::Size),
             Some(_) => State::UntilClose,
             None => match content_length(headers)? {
                 Some(length) => {
-                    let reserve = length.min(BODY_CAP).min(MAX_RESERVE);
-                    self.response.body.reserve(take_len(usize::MAX, reserve));
+                    self.body = CappedBody::new(Some(length));
                     State::Length(length)
                 }
                 None => State::UntilClose,
@@ -245,9 +244,9 @@ impl ResponseParser {
     fn read_length(&mut self, input: &mut &[u8], remaining: u64) -> Progress {
         let remaining = self.take_body(input, remaining);
         if remaining == 0 {
-            Progress::Done(self.finish(false, input.is_empty()))
-        } else if self.room() == 0 {
-            Progress::Done(self.finish(true, false))
+            Progress::Done(self.finish(input.is_empty()))
+        } else if self.body.room() == 0 {
+            Progress::Done(self.cut())
         } else {
             self.state = State::Length(remaining);
             Progress::NeedMore
@@ -269,9 +268,9 @@ impl ResponseParser {
                 self.buf.clear();
                 if size == 0 {
                     Chunk::Trailers { seen: 0 }
-                } else if self.room() == 0 {
+                } else if self.body.room() == 0 {
                     // The body is at the cap and another chunk follows.
-                    return Ok(Some(Progress::Done(self.finish(true, false))));
+                    return Ok(Some(Progress::Done(self.cut())));
                 } else {
                     Chunk::Data(size)
                 }
@@ -280,8 +279,8 @@ impl ResponseParser {
                 let remaining = self.take_body(input, remaining);
                 if remaining == 0 {
                     Chunk::DataEnd { saw_cr: false }
-                } else if self.room() == 0 {
-                    return Ok(Some(Progress::Done(self.finish(true, false))));
+                } else if self.body.room() == 0 {
+                    return Ok(Some(Progress::Done(self.cut())));
                 } else {
                     self.state = State::Chunked(Chunk::Data(remaining));
                     return Ok(Some(Progress::NeedMore));
@@ -303,7 +302,7 @@ impl ResponseParser {
                     return Ok(Some(Progress::NeedMore));
                 }
                 if self.buf.is_empty() {
-                    return Ok(Some(Progress::Done(self.finish(false, input.is_empty()))));
+                    return Ok(Some(Progress::Done(self.finish(input.is_empty()))));
                 }
                 let seen = seen.saturating_add(self.buf.len() + 1);
                 self.buf.clear();
@@ -317,27 +316,31 @@ impl ResponseParser {
     /// Moves up to `remaining` body bytes (and no more than the cap allows) from `input`
     /// straight into the body; returns how many are still to come.
     fn take_body(&mut self, input: &mut &[u8], remaining: u64) -> u64 {
-        let n = take_len(input.len(), remaining.min(self.room()));
+        let n = take_len(input.len(), remaining.min(self.body.room()));
         let (body, rest) = input.split_at(n);
-        self.response.body.extend_from_slice(body);
+        self.body.push(body);
         *input = rest;
         remaining.saturating_sub(n as u64)
-    }
-
-    /// How many more body bytes the cap allows.
-    fn room(&self) -> u64 {
-        BODY_CAP.saturating_sub(self.response.body.len() as u64)
     }
 
     /// Hands out the response. `clean_end`: the framing said where the body ended and no
     /// stray byte followed. A close-delimited body never has a clean end: the connection is
     /// gone by definition.
-    fn finish(&mut self, truncated: bool, clean_end: bool) -> Response {
+    fn finish(&mut self, clean_end: bool) -> Response {
         self.state = State::Finished;
-        let mut response = std::mem::take(&mut self.response);
-        response.truncated = truncated;
-        response.reusable = self.keep_alive && clean_end && !truncated;
-        response
+        let body = std::mem::take(&mut self.body);
+        body.into_response(
+            self.status,
+            std::mem::take(&mut self.headers),
+            self.keep_alive && clean_end,
+        )
+    }
+
+    /// Hands out the response with its body cut at the cap: the framing says more follows,
+    /// and it is not read.
+    fn cut(&mut self) -> Response {
+        self.body.cut();
+        self.finish(false)
     }
 }
 

@@ -4,7 +4,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -20,6 +20,11 @@ pub(crate) struct ConnCtl {
     pub(crate) reset: AtomicBool,
     /// Write [`GARBAGE`] instead of the response.
     pub(crate) garbage: AtomicBool,
+    /// Close when the next request arrives, without reading it (the site closes idle
+    /// connections: `Site::close_idle_after`).
+    pub(crate) close_on_next_request: AtomicBool,
+    /// Requests answered on this connection so far.
+    pub(crate) responses: AtomicUsize,
 }
 
 /// A `TcpStream` that obeys [`ConnCtl`].
@@ -44,7 +49,18 @@ impl AsyncRead for FaultyStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        if !self.ctl.close_on_next_request.load(Ordering::SeqCst) {
+            return Pin::new(&mut self.inner).poll_read(cx, buf);
+        }
+        // The next request (or the client's close) has come: throw it away and tell hyper the
+        // stream ended, so that it closes the connection without a byte of answer. The bytes
+        // are read first, so the close is a FIN, not the RST that unread data would make.
+        let mut scratch = [0u8; 4096];
+        let mut discard = ReadBuf::new(&mut scratch);
+        match Pin::new(&mut self.inner).poll_read(cx, &mut discard) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(_) => Poll::Ready(Ok(())),
+        }
     }
 }
 

@@ -264,6 +264,12 @@ async fn answer(
         let mut released = state.released.subscribe();
         let _ = tokio::time::timeout(BARRIER_WAIT, released.wait_for(|r| *r)).await;
     }
+    if let Some(k) = state.site.close_idle_after {
+        // Counted when the request comes; its answer is the k-th on this connection.
+        if ctl.responses.fetch_add(1, Ordering::SeqCst) + 1 >= k {
+            ctl.close_on_next_request.store(true, Ordering::SeqCst);
+        }
+    }
     let latency = state.site.latency_of(&path);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -99,6 +99,8 @@ pub struct Site {
     pub(crate) latency: Latency,
     pub(crate) seed: u64,
     pub(crate) barrier: Option<usize>,
+    /// Close a kept-alive connection, silently, after this many responses on it.
+    pub(crate) close_idle_after: Option<usize>,
     /// Whether a path's query is ignored when no resource has it (a folder of files, served as
     /// a static file server does: `/a.html?search=x` is `/a.html`).
     pub(crate) ignore_query: bool,
@@ -118,6 +120,7 @@ impl Site {
             latency: Latency::ZERO,
             seed: 0,
             barrier: None,
+            close_idle_after: None,
             ignore_query: false,
         }
     }
@@ -185,6 +188,17 @@ impl Site {
     /// observes, not a matter of timing luck.
     pub fn with_barrier(mut self, n: usize) -> Site {
         self.barrier = Some(n);
+        self
+    }
+
+    /// Closes each connection after `k` responses on it, as Apache's `KeepAliveTimeout` and
+    /// nginx's `keepalive_timeout` do: without `Connection: close`, so the client keeps the
+    /// connection for its next request. The server closes it when that request arrives, without
+    /// reading it: the request is never counted, and the client sees the end of the stream
+    /// before any byte of an answer. With it, the race of a request sent on a connection its
+    /// server is closing is lost every time, not once in a while.
+    pub fn close_idle_after(mut self, k: usize) -> Site {
+        self.close_idle_after = Some(k.max(1));
         self
     }
 

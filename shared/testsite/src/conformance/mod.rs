@@ -11,6 +11,7 @@
 mod chapter;
 pub mod cli;
 mod faults;
+mod keep_alive;
 mod limits;
 mod scale;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use chapter::*;
 pub use faults::*;
+pub use keep_alive::*;
 pub use limits::*;
 pub use scale::*;
 
@@ -76,7 +78,8 @@ macro_rules! __conformance_scenarios {
             redirect_to_refused_host, not_redirects, encodings, content_types, noscript_links, xml_links,
             roots_and_exclude, max_tasks_reached_exactly, max_tries_with_closed_connections,
             fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
-            fault_slow_trickle, fault_refused, max_pages, max_depth, generated_site_one_task,
+            fault_slow_trickle, fault_refused, idle_close_after_each_response,
+            idle_close_after_third_response, reset_on_a_new_connection_is_a_try, max_pages, max_depth, generated_site_one_task,
             generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report);
     };
 }
