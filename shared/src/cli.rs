@@ -2,14 +2,16 @@
 //! progress line on a terminal), print the report. A model's `main.rs` is one call: `shared::cli::main(threads::crawl)`, or
 //! [`main_with`] for a model with flags of its own beside the contract's.
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -36,8 +38,16 @@ pub fn main(crawl: fn(&Config) -> Report) -> ExitCode {
 pub struct NoFlags {}
 
 /// The command line of a model: the contract's [`Args`], then the model's own flags `M`.
-#[derive(Debug, Parser)]
-#[command(version, about = "Crawl a web site from one or more roots and report every URL.")]
+///
+/// Its name is the binary's, set when it is parsed ([`parse_with`]): defined here, clap would
+/// name it after this crate, and `threads --version` would print `shared 0.1.0`.
+// `long_about = None`: `--help` shows the `about` line, not this doc comment.
+#[derive(Debug, clap::Parser)]
+#[command(
+    version,
+    about = "Crawl a web site from one or more roots and report every URL.",
+    long_about = None
+)]
 struct Cli<M: clap::Args> {
     #[command(flatten)]
     args: Args,
@@ -120,13 +130,24 @@ where
 
 /// Parses the command line into a [`Config`] and the model's own flags `M`, or says how to
 /// exit instead.
+///
+/// The program is named after `argv[0]`'s file name (`target/release/threads` is `threads`),
+/// in `--version` as in the usage line.
 pub fn parse_with<M, I, T>(argv: I) -> Result<(Config, M), Exit>
 where
     M: clap::Args,
     I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
+    T: Into<OsString> + Clone,
 {
-    let cli = match Cli::<M>::try_parse_from(argv) {
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let mut command = Cli::<M>::command();
+    if let Some(name) = argv.first().and_then(program_name) {
+        command = command.display_name(name);
+    }
+    let parsed = command.try_get_matches_from_mut(argv).and_then(|matches| {
+        Cli::<M>::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return Err(Exit { code: 0, message: e.render().to_string() });
@@ -149,6 +170,12 @@ where
     let config = Config::try_from(cli.args)
         .map_err(|e| Exit { code: EXIT_USAGE, message: format!("error: {e}") })?;
     Ok((config, cli.model))
+}
+
+/// The name of the program started as `program` (`argv[0]`): its file name without extension
+/// (`target/release/threads` and `threads.exe` are `threads`).
+fn program_name(program: &OsString) -> Option<String> {
+    Some(Path::new(program).file_stem()?.to_str()?.to_string())
 }
 
 /// Logging on stderr: warnings by default, `-v` info, `-vv` debug, `-vvv` trace, `-q` errors
@@ -313,6 +340,24 @@ mod tests {
         assert_eq!(exit(&["--help"]).code, 0);
         assert!(exit(&["--help"]).message.contains("--max-tasks"));
         assert_eq!(exit(&["--version"]).code, 0);
+    }
+
+    /// --version names the binary that was started, not the crate that defines the command
+    /// line: `threads 0.1.0` from `threads`, and so on, whatever its folder.
+    #[test]
+    fn version_names_the_binary() {
+        let version = env!("CARGO_PKG_VERSION");
+        for (program, name) in [
+            ("threads", "threads"),
+            ("target/release/callback", "callback"),
+            ("/usr/local/bin/coroutine", "coroutine"),
+        ] {
+            let exit = parse([program, "--version"]).expect_err("--version exits");
+            assert_eq!(exit.message, format!("{name} {version}\n"), "{program}");
+        }
+        let exit = parse(["threads", "--help"]).expect_err("--help exits");
+        assert!(exit.message.contains("Usage: threads "), "{}", exit.message);
+        assert!(exit.message.starts_with("Crawl a web site"), "the about line: {}", exit.message);
     }
 
     /// Good arguments give a Config.

@@ -18,7 +18,8 @@ use clap::Parser;
 /// Run every crawler model on the same scenarios, each run in its own process, checked against
 /// the test site's oracle, and print the medians.
 #[derive(Debug, Parser)]
-#[command(version, after_help = after_help())]
+// Named here: clap would name it after its package, `benches`.
+#[command(name = "compare", version, after_help = after_help())]
 struct Cli {
     /// The scenario: cpu-bound, few-active, sleepy, c10k, sweep, docs, tiny, or all (all but
     /// tiny).
@@ -87,5 +88,19 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// `compare --version` names the binary, not the `benches` package it is built from.
+    #[test]
+    fn version_names_compare() {
+        let version = Cli::command().render_version();
+        assert_eq!(version, format!("compare {}\n", env!("CARGO_PKG_VERSION")));
     }
 }

@@ -32,3 +32,12 @@ fn serves_and_reports_on_ctrl_c() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("stopped after 1 requests on 1 connections"), "{stderr}");
 }
+
+/// `testsite --version` names the binary and the workspace's version.
+#[test]
+fn version_names_the_binary() {
+    let out = Command::new(env!("CARGO_BIN_EXE_testsite")).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, concat!("testsite ", env!("CARGO_PKG_VERSION"), "\n"));
+}
