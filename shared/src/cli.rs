@@ -61,7 +61,16 @@ struct Cli<M: clap::Args> {
 pub fn main_with<M: clap::Args>(
     crawl: impl FnOnce(&Config, M) -> Result<Report, String>,
 ) -> ExitCode {
-    let (config, model) = match parse_with::<M, _, _>(std::env::args_os()) {
+    run(std::env::args_os(), crawl)
+}
+
+/// [`main_with`] on the command line `argv`: `crawl` is called only once every argument has
+/// been validated, so a malformed root never reaches a resolver.
+fn run<M: clap::Args>(
+    argv: impl IntoIterator<Item = OsString>,
+    crawl: impl FnOnce(&Config, M) -> Result<Report, String>,
+) -> ExitCode {
+    let (config, model) = match parse_with::<M, _, _>(argv) {
         Ok(parsed) => parsed,
         Err(exit) => {
             if exit.code == 0 {
@@ -325,6 +334,13 @@ mod tests {
             &["x.org", "--max-tasks", "0"],
             &["ftp://x.org/"],
             &["x.org", "--exclude", "[a-"],
+            &["ht!tp://x y"],
+            &["ht!tp://x.org/"],
+            &["x.org/a b"],
+            &["http://x.org/a\tb"],
+            &["http://"],
+            &["http://ex!ample.org/"],
+            &["x.org", "http://a..b/"],
         ] {
             let e = exit(argv);
             assert_eq!(e.code, EXIT_USAGE, "{argv:?}");
@@ -332,6 +348,17 @@ mod tests {
             assert!(e.message.starts_with("error: "), "{}", e.message);
         }
         assert!(exit(&[]).message.contains("<ROOT>"), "names what is missing");
+    }
+
+    /// A malformed root stops the binary before the crawl starts, so nothing is resolved: the
+    /// model's `crawl` is never called, and the exit status is 2.
+    #[test]
+    fn malformed_roots_never_reach_the_crawl() {
+        for root in ["ht!tp://x y", "ht!tp://x.org/", "x.org/a b", "http://ex!ample.org/"] {
+            let argv = ["threads", root].map(OsString::from);
+            let code = run(argv, |_, NoFlags {}| panic!("{root:?} reached the crawl"));
+            assert_eq!(code, ExitCode::from(EXIT_USAGE), "{root:?}");
+        }
     }
 
     /// --help and --version exit 0 with their text.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use regex::Regex;
-use url::Url;
+use url::{Host, Url};
 
 use crate::{Error, Progress, Stop};
 
@@ -89,25 +89,61 @@ impl Config {
     }
 }
 
-/// Parses one root: "host/path" with no scheme means http://; only http and https with a host
-/// are accepted; the fragment is dropped.
+/// Parses one root: "host/path" with no scheme means http://; only http and https with a valid
+/// host name or IP address are accepted; the fragment is dropped.
+///
+/// Everything is checked here, before a crawl starts, so that a malformed root never reaches a
+/// resolver: `ht!tp://x` is not taken for the host `ht!tp`, nor `a b.org` for `a%20b.org`.
 fn parse_root(input: &str) -> Result<Url, Error> {
     let bad = |reason: &str| Error::BadUrl { input: input.to_string(), reason: reason.to_string() };
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(bad("empty"));
     }
-    let with_scheme =
-        if has_scheme(trimmed) { trimmed.to_string() } else { format!("http://{trimmed}") };
+    // The URL parser would drop a tab or a newline and percent-encode a space: a root with
+    // either is a typing or quoting accident, not a URL.
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("a URL has no whitespace"));
+    }
+    let with_scheme = if has_scheme(trimmed) {
+        trimmed.to_string()
+    } else if let Some((scheme, _)) =
+        trimmed.split_once("://").filter(|(scheme, _)| !scheme.contains(['/', '?', '#']))
+    {
+        // Left to the "no scheme" rule, `ht!tp://x` would become `http://ht!tp://x`: a crawl
+        // of the host `ht!tp`. (A `://` after the path starts, as in `x.org/?u=http://y`, is
+        // part of the URL.)
+        return Err(bad(&format!("{scheme:?} is not a scheme")));
+    } else {
+        format!("http://{trimmed}")
+    };
     let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("only http and https URLs can be crawled"));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
+    match url.host() {
+        None => return Err(bad("no host")),
+        Some(Host::Domain(name)) if !is_host_name(name) => {
+            return Err(bad(&format!("{name:?} is not a host name")));
+        }
+        Some(_) => {}
     }
     url.set_fragment(None);
     Ok(url)
+}
+
+/// Whether `name` (a domain as the URL parser leaves it: lower-case, non-ASCII already in
+/// punycode) can be looked up: dot-separated labels of letters, digits, `-` and `_`, 63 bytes
+/// at most each, 253 in all, a final dot allowed. The URL standard lets `!`, `*` or `~` into a
+/// host; no name server has such a name.
+fn is_host_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        })
 }
 
 /// Whether `input` starts with a scheme (`http:`, `mailto:`...): a letter, then letters, digits,
@@ -117,10 +153,14 @@ fn has_scheme(input: &str) -> bool {
     let Some((scheme, rest)) = input.split_once(':') else {
         return false;
     };
-    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     let port = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    valid && (rest.starts_with("//") || !port.bytes().all(|b| b.is_ascii_digit()))
+    is_scheme(scheme) && (rest.starts_with("//") || !port.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `s` is a scheme's name (RFC 3986): a letter, then letters, digits, `+`, `-` or `.`.
+fn is_scheme(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// The first line of a (possibly multi-line) message, so that errors stay on one line.
@@ -160,5 +200,63 @@ mod tests {
         let c = Config::new(["localhost:8080/a", "127.0.0.1:81", "x.org:"]).unwrap();
         let roots: Vec<&str> = c.roots.iter().map(Url::as_str).collect();
         assert_eq!(roots, ["http://localhost:8080/a", "http://127.0.0.1:81/", "http://x.org/"]);
+    }
+
+    /// A malformed root is refused while it is parsed, before anything could resolve it: a
+    /// space or a tab anywhere, a scheme part that is not a scheme (rather than a host named
+    /// `ht!tp`), an empty host, a host no name server has. Each refusal is one line.
+    #[test]
+    fn malformed_roots_are_refused() {
+        for bad in [
+            "ht!tp://x y",
+            "ht!tp://x.org/",
+            "h t://x.org/",
+            "://x.org/",
+            "x.org/a b",
+            "http://x.org/a\tb",
+            "http://x.org/a\nb",
+            "http://x\u{a0}y.org/",
+            "http://",
+            "http:///",
+            "http://:80/",
+            "http://a..b/",
+            "http://ex!ample.org/",
+            "http://*.x.org/",
+            "http://x.org:99999/",
+            "-q x.org",
+        ] {
+            let err = Config::new([bad]).expect_err(&format!("{bad:?} must be refused"));
+            assert!(matches!(err, Error::BadUrl { .. }), "{bad:?}: {err}");
+            assert_eq!(err.to_string().lines().count(), 1, "{bad:?}: {err}");
+        }
+        let long = format!("http://{}.org/", "a".repeat(64));
+        assert!(Config::new([long]).is_err(), "a label of 64 bytes");
+    }
+
+    /// What real hosts look like is still accepted: IP addresses, `_` and `-` in labels, a
+    /// final dot, a non-ASCII name (in punycode), a `://` inside the query, spaces around.
+    #[test]
+    fn real_hosts_are_accepted() {
+        let c = Config::new([
+            "http://[::1]:8080/",
+            "my_host-1.example.org",
+            "example.org./a",
+            "b\u{fc}cher.de",
+            "x.org/?u=http://y",
+            "  x.org/b \n",
+        ])
+        .unwrap();
+        let roots: Vec<&str> = c.roots.iter().map(Url::as_str).collect();
+        assert_eq!(
+            roots,
+            [
+                "http://[::1]:8080/",
+                "http://my_host-1.example.org/",
+                "http://example.org./a",
+                "http://xn--bcher-kva.de/",
+                "http://x.org/?u=http://y",
+                "http://x.org/b",
+            ]
+        );
     }
 }
