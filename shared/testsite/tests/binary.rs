@@ -33,6 +33,47 @@ fn serves_and_reports_on_ctrl_c() {
     assert!(stderr.contains("stopped after 1 requests on 1 connections"), "{stderr}");
 }
 
+/// `testsite --dir` says on stderr that it is reading the folder, then what it read, before it
+/// serves: stdout's first line is still the URL, and the folder's files are served there.
+#[test]
+fn dir_says_when_it_reads_and_when_it_is_ready() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("testsite-dir-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("index.html"), "<a href=sub/b.html>b</a>").unwrap();
+    std::fs::write(dir.join("sub/b.html"), "b").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_testsite"))
+        .args(["--port", "0", "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("testsite starts");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("piped stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("a first line");
+    let url = url::Url::parse(line.trim()).expect("the first line is the site's URL");
+    let addr = format!("{}:{}", url.host_str().unwrap_or_default(), url.port().unwrap_or(80));
+    let mut client = TcpStream::connect(addr).expect("the site listens");
+    client.write_all(b"GET /sub/b.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("\r\n\r\nb"), "{answer}");
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("testsite ends");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let shown = dir.display().to_string();
+    assert_eq!(lines[0], format!("reading every file under {shown} into memory..."), "{stderr}");
+    // `/`, `/index.html` and `/sub/b.html`; `/sub` has no index page, so no redirect.
+    assert!(lines[1].starts_with(&format!("read {shown} in ")), "{stderr}");
+    assert!(lines[1].ends_with(" s: 3 resources"), "{stderr}");
+    assert!(lines[2].starts_with("serving 3 resources"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `testsite --version` names the binary and the workspace's version.
 #[test]
 fn version_names_the_binary() {

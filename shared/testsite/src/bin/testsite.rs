@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use testsite::{Latency, Site, SiteSpec};
@@ -50,13 +50,28 @@ fn main() -> ExitCode {
         _ => Latency::Fixed(min),
     };
     let site = match &cli.dir {
-        Some(dir) => match Site::from_dir(dir) {
-            Ok(site) => site.with_latency(latency),
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", dir.display());
-                return ExitCode::from(2);
+        // Every file is read into memory before the server starts: a large folder (the Rust
+        // docs) takes seconds, which these two lines account for. Both go to stderr, so that
+        // stdout's first line is still the URL.
+        Some(dir) => {
+            eprintln!("reading every file under {} into memory...", dir.display());
+            let started = Instant::now();
+            match Site::from_dir(dir) {
+                Ok(site) => {
+                    eprintln!(
+                        "read {} in {:.1} s: {} resources",
+                        dir.display(),
+                        started.elapsed().as_secs_f64(),
+                        site.len()
+                    );
+                    site.with_latency(latency)
+                }
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", dir.display());
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         None => SiteSpec { seed: cli.seed, latency, ..SiteSpec::with_pages(cli.pages) }.generate(),
     };
     // Ready for Ctrl-C before the URL is printed: a reader of the first line (a test, `compare`,
