@@ -3,17 +3,17 @@
 //! errors mapped onto [`NetError`] so every model reports the same failure the same way; or the
 //! shared codec over `std::net::TcpStream` (`shared_http.rs`).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use shared::NetError;
-use shared::http::{Header, Response};
-use shared::page::BODY_CAP;
+use shared::http::{CappedBody, Header, READ_BUFFER, Response, closed_while_idle};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::NextTimeout;
+use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout};
 use url::Url;
 
 use crate::shared_http::SharedClient;
@@ -84,38 +84,87 @@ impl UreqClient {
             .proxy(None)
             .user_agent(USER_AGENT)
             .build();
-        let connector = ureq::unversioned::transport::DefaultConnector::new();
+        let connector = Opening(DefaultConnector::new());
         let agent = ureq::Agent::with_parts(config, connector, OnceResolver::default());
         UreqClient { agent }
     }
 
     /// GETs `url` once: `Err` for a network failure of any kind, never a panic.
+    ///
+    /// The keep-alive rule, which ureq does not apply itself: a request that ureq sent on a
+    /// connection from its pool (no new connection was opened for it) and that failed before
+    /// the response's head with a reset or an end of stream met a connection its server closed
+    /// while it was idle. It is sent again at once, and that is not a try. ureq takes the next
+    /// idle connection, or opens one; each stale one is dropped, so this ends.
     pub fn get(&self, url: &Url) -> Result<Response, NetError> {
-        let mut response = self.agent.get(url.as_str()).call().map_err(classify)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| Header {
-                name: name.as_str().to_string(),
-                value: value.as_bytes().to_vec(),
-            })
-            .collect();
-        // Sized once from Content-Length (up to 1 MiB, whatever a server claims): growing by
-        // doubling copies the body several times, and every large buffer freed is an munmap that
-        // interrupts the other cores (TLB shootdowns), which a profile of this model shows.
-        let declared = response.body().content_length().unwrap_or(0);
-        let mut body = Vec::with_capacity(declared.min(BODY_CAP).min(1 << 20) as usize);
-        // `take` keeps at most the cap and stops reading there: a huge body is cut, not drained.
-        response
-            .body_mut()
-            .as_reader()
-            .take(BODY_CAP)
-            .read_to_end(&mut body)
-            .map_err(|e| classify(ureq::Error::from(e)))?;
-        // At the cap, the rest (if any) was not read: the connection is dropped, not reused.
-        let truncated = body.len() as u64 >= BODY_CAP;
-        Ok(Response { status, headers, body, truncated, reusable: !truncated })
+        loop {
+            OPENED.set(false);
+            match self.agent.get(url.as_str()).call() {
+                Ok(response) => return read(response),
+                Err(e) => {
+                    let error = classify(e);
+                    if OPENED.get() || !closed_while_idle(error) {
+                        return Err(error);
+                    }
+                    tracing::debug!("{url}: kept connection was closed ({error}); resending");
+                }
+            }
+        }
+    }
+}
+
+/// The response as the crawler takes it: the head's status and headers, and the body read up
+/// to the cap (a larger body is cut there, and the rest never read).
+fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Response, NetError> {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.as_str().to_string(),
+            value: value.as_bytes().to_vec(),
+        })
+        .collect();
+    let mut body = CappedBody::new(response.body().content_length());
+    let mut reader = response.body_mut().as_reader();
+    let mut buf = vec![0u8; READ_BUFFER];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) if body.push(&buf[..n]) => {}
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(classify(ureq::Error::from(e))),
+        }
+    }
+    // ureq read the body to its end, or the connection is dropped with the cut body.
+    Ok(body.into_response(status, headers, true))
+}
+
+thread_local! {
+    /// Whether the request under way on this thread opened a new connection: ureq connects on
+    /// the thread that calls it, through [`Opening`].
+    static OPENED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// ureq's connector, marking on the calling thread that a new connection was opened: what tells
+/// a request on a pooled connection from one on a new connection, which ureq does not say.
+#[derive(Debug)]
+struct Opening(DefaultConnector);
+
+impl Connector for Opening {
+    type Out = <DefaultConnector as Connector>::Out;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails<'_>,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let connected = self.0.connect(details, chained)?;
+        if connected.is_some() {
+            OPENED.set(true);
+        }
+        Ok(connected)
     }
 }
 

@@ -1,110 +1,104 @@
-//! [`SharedClient`]: the shared sans-IO codec (`shared::http`) over a blocking
-//! `std::net::TcpStream`, with a small idle pool: the thread model on the same HTTP stack as the
-//! callback and coroutine models, so that a comparison can hold the HTTP stack equal.
+//! [`SharedClient`]: the shared HTTP client core (`shared::http`) driven by blocking
+//! `std::net::TcpStream`s: the thread model on the same HTTP stack as the callback and coroutine
+//! models, so that a comparison can hold the HTTP stack equal. All this file does is wait: a
+//! thread blocks in `connect`, `write` and `read`, each bounded by what is left of the deadline.
 
-use std::collections::HashMap;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Mutex, PoisonError};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use shared::NetError;
-use shared::http::{self, Progress, Response, ResponseParser};
+use shared::http::{Address, Exchange, Outcome, Pool, Response, Session, Step, is_open_by_peek};
 use url::Url;
 
-/// Bytes read at a time.
-const READ_BUFFER: usize = 16 * 1024;
-
-/// A blocking client on the shared codec, shared by every worker thread.
+/// A blocking client on the shared core, shared by every worker thread.
 #[derive(Debug)]
 pub struct SharedClient {
     timeout: Duration,
-    /// Most idle connections kept per address: one per worker.
-    per_host: usize,
-    /// Resolved addresses by (host, port), each looked up once.
-    resolved: Mutex<HashMap<(String, u16), SocketAddr>>,
-    /// Idle keep-alive connections by address. Locked for a push or a pop only.
-    idle: Mutex<HashMap<SocketAddr, Vec<TcpStream>>>,
+    /// Names resolved and idle connections. Locked for one call on the pool, never while a
+    /// thread waits on the network.
+    pool: Mutex<Pool<TcpStream>>,
 }
 
 impl SharedClient {
     /// A client whose requests take at most `timeout` each, body included, keeping at most
-    /// `per_host` idle connections per address.
+    /// `per_host` idle connections per origin.
     pub fn new(timeout: Duration, per_host: usize) -> SharedClient {
-        SharedClient {
-            timeout,
-            per_host: per_host.max(1),
-            resolved: Mutex::default(),
-            idle: Mutex::default(),
-        }
+        SharedClient { timeout, pool: Mutex::new(Pool::new(per_host)) }
     }
 
     /// GETs `url` once; the thread blocks until the response is complete, the deadline passes,
-    /// or the connection fails.
+    /// or the connection fails. A request that met a connection closed while idle goes again on
+    /// a new one (`Outcome::Resend`), within the same deadline.
     pub fn get(&self, url: &Url) -> Result<Response, NetError> {
         let deadline = Instant::now() + self.timeout;
-        if url.scheme() != "http" {
-            tracing::warn!("{url}: the shared codec speaks plain HTTP only");
-            return Err(NetError::Other);
-        }
-        let addr = self.resolve(url)?;
-        let io = |e: io::Error| NetError::from_io(&e);
-        let mut stream = match self.take_idle(addr) {
-            Some(stream) => stream,
-            None => TcpStream::connect_timeout(&addr, left(deadline)?).map_err(io)?,
-        };
-        stream.set_write_timeout(Some(left(deadline)?)).map_err(io)?;
-        stream.write_all(&http::request(url, crate::http::USER_AGENT)).map_err(io)?;
-        let mut parser = ResponseParser::new();
-        let mut buf = vec![0; READ_BUFFER];
+        let addr = self.address(url)?;
+        let mut idle = self.pool().take(url, |stream| {
+            let mut byte = [0u8; 1];
+            stream.set_nonblocking(true).is_ok()
+                && is_open_by_peek(stream.peek(&mut byte))
+                && stream.set_nonblocking(false).is_ok()
+        });
         loop {
-            // Each read may wait only for what is left of the request's time.
-            stream.set_read_timeout(Some(left(deadline)?)).map_err(io)?;
-            let progress = match stream.read(&mut buf) {
-                Ok(0) => return parser.eof().map_err(NetError::from),
-                Ok(n) => parser.feed(&buf[..n]).map_err(NetError::from)?,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io(e)),
+            let (stream, session) = match idle.take() {
+                Some(kept) => kept,
+                None => (connect(addr, deadline)?, Session::new()),
             };
-            if let Progress::Done(response) = progress {
-                if response.reusable {
-                    self.put_idle(addr, stream);
+            let mut exchange = Exchange::new(url, crate::http::USER_AGENT, session, deadline);
+            match exchange_on(&stream, &mut exchange) {
+                Outcome::Response(response) => {
+                    if response.reusable {
+                        self.pool().put(url, stream, exchange.into_session());
+                    }
+                    return Ok(response);
                 }
-                return Ok(response);
+                Outcome::Failed(error) => return Err(error),
+                Outcome::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
             }
         }
     }
 
-    /// The address of `url`'s host, looked up on first use (an IPv4 one if any).
-    fn resolve(&self, url: &Url) -> Result<SocketAddr, NetError> {
-        let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
-        let port = url.port_or_known_default().unwrap_or(80);
-        let mut resolved = self.resolved.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(addr) = resolved.get(&(host.clone(), port)) {
-            return Ok(*addr);
-        }
-        let addrs = (host.as_str(), port).to_socket_addrs().map_err(|_| NetError::HostNotFound)?;
-        let addr = http::preferred_addr(addrs)?;
-        resolved.insert((host, port), addr);
-        Ok(addr)
-    }
-
-    /// An idle connection to `addr` that its server has not closed.
-    fn take_idle(&self, addr: SocketAddr) -> Option<TcpStream> {
-        loop {
-            let stream =
-                self.idle.lock().unwrap_or_else(PoisonError::into_inner).get_mut(&addr)?.pop()?;
-            if still_open(&stream) {
-                return Some(stream);
+    /// Where to connect for `url`, looked up (blocking this thread, outside the lock) the first
+    /// time its host is seen.
+    fn address(&self, url: &Url) -> Result<SocketAddr, NetError> {
+        // The guard is dropped at the end of this statement, before any lookup.
+        let address = self.pool().address(url)?;
+        match address {
+            Address::Known(addr) => Ok(addr),
+            Address::LookUp(name) => {
+                let found = name.lookup_blocking();
+                self.pool().learn(name, found)
             }
         }
     }
 
-    fn put_idle(&self, addr: SocketAddr, stream: TcpStream) {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.entry(addr).or_default();
-        if list.len() < self.per_host {
-            list.push(stream);
+    fn pool(&self) -> MutexGuard<'_, Pool<TcpStream>> {
+        // A panic cannot leave the pool half-updated: each use is one map operation.
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A new connection to `addr`, made within what is left of the deadline.
+fn connect(addr: SocketAddr, deadline: Instant) -> Result<TcpStream, NetError> {
+    TcpStream::connect_timeout(&addr, left(deadline)?).map_err(|e| NetError::from_io(&e))
+}
+
+/// Runs `exchange` on `stream` to its end: each blocking read or write may wait for what is
+/// left of the deadline, and a wait that ends with time left over goes on.
+fn exchange_on(mut stream: &TcpStream, exchange: &mut Exchange) -> Outcome {
+    loop {
+        let Ok(left) = left(exchange.deadline()) else {
+            return exchange.timed_out();
+        };
+        let timeouts =
+            stream.set_read_timeout(Some(left)).and(stream.set_write_timeout(Some(left)));
+        if let Err(e) = timeouts {
+            return exchange.failed(NetError::from_io(&e));
+        }
+        match exchange.drive(&mut stream) {
+            Step::Done(outcome) => return outcome,
+            // A timeout of the blocking call: the loop checks the deadline.
+            Step::Wait(_) => {}
         }
     }
 }
@@ -113,13 +107,4 @@ impl SharedClient {
 fn left(deadline: Instant) -> Result<Duration, NetError> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() { Err(NetError::Timeout) } else { Ok(left) }
-}
-
-/// Whether an idle connection can carry a request: a non-blocking peek finds nothing to read
-/// (a read of 0 would mean the server closed it).
-fn still_open(stream: &TcpStream) -> bool {
-    let mut byte = [0u8; 1];
-    let open = stream.set_nonblocking(true).is_ok()
-        && matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-    open && stream.set_nonblocking(false).is_ok()
 }

@@ -38,6 +38,15 @@ impl Session {
     }
 }
 
+/// Whether `error` is how a connection closed by its server while it sat idle shows when a
+/// request is sent on it: a reset, a broken pipe (both `ConnectionReset`) or the end of the
+/// stream (`ConnectionClosed`). With no byte of a response received, on a reused connection,
+/// such a failure is a resend, not a try: [`Exchange::failed`] here, and the ureq and reqwest
+/// adapters for their own pools.
+pub fn closed_while_idle(error: NetError) -> bool {
+    matches!(error, NetError::ConnectionReset | NetError::ConnectionClosed)
+}
+
 /// What an exchange waits for when the socket would block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
@@ -148,7 +157,8 @@ impl Exchange {
     ///
     /// `io` is the model's socket: a non-blocking one (`WouldBlock` gives [`Step::Wait`]), or a
     /// blocking one with timeouts set (a timeout gives `Step::Wait` too; the model then checks
-    /// the deadline). A read of 0 bytes is the end of the stream.
+    /// the deadline). A read of 0 bytes is the end of the stream. Bytes that keep coming past
+    /// the deadline end the exchange with a timeout, as a wait past it would.
     pub fn drive(&mut self, io: &mut (impl Read + Write)) -> Step {
         while self.written < self.unsent.len() {
             match io.write(&self.unsent[self.written..]) {
@@ -177,6 +187,11 @@ impl Exchange {
                 Err(e) => return Step::Done(self.failed(NetError::from_io(&e))),
             };
             match fed {
+                // A body that trickles in never makes a read wait: the deadline is checked
+                // between reads too (one look at the clock, no waiting).
+                Ok(Progress::NeedMore) if Instant::now() >= self.deadline => {
+                    return Step::Done(self.timed_out());
+                }
                 Ok(Progress::NeedMore) => {}
                 Ok(Progress::Done(response)) => {
                     self.session.responses += 1;
@@ -196,9 +211,7 @@ impl Exchange {
     /// The outcome of a failure of the connection itself, seen by the model rather than by
     /// [`Exchange::drive`] (an error registering the socket, say): the keep-alive rule applies.
     pub fn failed(&self, error: NetError) -> Outcome {
-        let closed_while_idle =
-            matches!(error, NetError::ConnectionReset | NetError::ConnectionClosed);
-        if self.session.is_reused() && !self.parser.started() && closed_while_idle {
+        if self.session.is_reused() && !self.parser.started() && closed_while_idle(error) {
             Outcome::Resend
         } else {
             Outcome::Failed(error)

@@ -24,7 +24,7 @@ mod pool;
 #[cfg(test)]
 mod tests;
 
-pub use exchange::{Exchange, Outcome, READ_BUFFER, Session, Step, Wait};
+pub use exchange::{Exchange, Outcome, READ_BUFFER, Session, Step, Wait, closed_while_idle};
 pub use parser::ResponseParser;
 pub use pool::{Address, Name, Pool, is_open_by_peek};
 

@@ -207,9 +207,10 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: ones
 async fn serve_connection(state: Arc<State>, tcp: TcpStream) {
     let ctl = Arc::new(ConnCtl::default());
     let io = TokioIo::new(FaultyStream { inner: tcp, ctl: ctl.clone(), garbage_sent: false });
+    let keep_alive = state.site.keep_alive;
     let service = service_fn(move |req| answer(state.clone(), ctl.clone(), req));
     // An error here is a fault we injected or a client that went away: nothing to report.
-    let _ = http1::Builder::new().keep_alive(true).serve_connection(io, service).await;
+    let _ = http1::Builder::new().keep_alive(keep_alive).serve_connection(io, service).await;
 }
 
 /// Counts a request in flight for as long as it lives.

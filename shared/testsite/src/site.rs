@@ -101,6 +101,8 @@ pub struct Site {
     pub(crate) barrier: Option<usize>,
     /// Close a kept-alive connection, silently, after this many responses on it.
     pub(crate) close_idle_after: Option<usize>,
+    /// Whether connections are kept alive between requests (`Connection: close` when not).
+    pub(crate) keep_alive: bool,
     /// Whether a path's query is ignored when no resource has it (a folder of files, served as
     /// a static file server does: `/a.html?search=x` is `/a.html`).
     pub(crate) ignore_query: bool,
@@ -121,6 +123,7 @@ impl Site {
             seed: 0,
             barrier: None,
             close_idle_after: None,
+            keep_alive: true,
             ignore_query: false,
         }
     }
@@ -199,6 +202,14 @@ impl Site {
     /// server is closing is lost every time, not once in a while.
     pub fn close_idle_after(mut self, k: usize) -> Site {
         self.close_idle_after = Some(k.max(1));
+        self
+    }
+
+    /// Answers every request with `Connection: close`: each request comes on a new connection,
+    /// so a fault that closes or resets one is always met on a new connection, where every
+    /// request is a try (on a reused one, the keep-alive rule would send it again).
+    pub fn without_keep_alive(mut self) -> Site {
+        self.keep_alive = false;
         self
     }
 

@@ -30,6 +30,10 @@ pub fn max_tasks_reached_exactly(crawl: CrawlFn) {
 
 /// A server that closes the connection without answering the first two requests: with
 /// --max-tries 3 the third request succeeds; with 2 or 1 the URL fails after that many.
+///
+/// Every response says `Connection: close`, so each request is on a new connection: on a
+/// reused one, a close before any byte is the keep-alive rule's resend, not a try
+/// (`keep_alive.rs` checks that side).
 pub fn max_tries_with_closed_connections(crawl: CrawlFn) {
     let page = Resource::Page {
         status: 200,
@@ -39,7 +43,8 @@ pub fn max_tries_with_closed_connections(crawl: CrawlFn) {
     };
     let site = Site::new()
         .page("/", &["/flaky"])
-        .fault("/flaky", Fault::FlakyClose { failures: 2, then: Box::new(page) });
+        .fault("/flaky", Fault::FlakyClose { failures: 2, then: Box::new(page) })
+        .without_keep_alive();
     for max_tries in [1, 2, 3, 4] {
         let run = Run::new(crawl, &site, |c| c.max_tries = max_tries);
         let s = run.stat("/flaky");
