@@ -9,10 +9,8 @@ use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Response, Se
 
 use crate::event_loop::EventLoop;
 use crate::fetcher::Fetcher;
-use crate::net::{Pool, Resolver};
-
-/// Bytes read from a socket at a time, into the one buffer every fetch shares.
-const READ_BUFFER: usize = 64 * 1024;
+use mio::net::TcpStream;
+use shared::http::Pool;
 
 /// The event-loop crawler: everything its callbacks share.
 ///
@@ -37,13 +35,10 @@ pub struct Crawler {
     seen: Seen,
     /// The records of URLs done.
     done: Vec<FetchStatistic>,
-    /// Host addresses, resolved once each.
-    pub(crate) resolver: Resolver,
-    /// Idle keep-alive connections.
-    pub(crate) pool: Pool,
-    /// The read buffer every fetch reads into: a fetch holds no buffer of its own while it
-    /// waits, which is most of its life.
-    pub(crate) buf: Vec<u8>,
+    /// Host addresses, resolved once each, and idle keep-alive connections: the shared
+    /// core's pool, a plain field like the rest (the thread model puts the same pool behind a
+    /// lock).
+    pub(crate) pool: Pool<TcpStream>,
     /// Whether `work` is running, so that a fetch that ends at once (no such host) does not
     /// start `work` again from inside it.
     working: bool,
@@ -68,9 +63,7 @@ impl Crawler {
             in_flight: 0,
             seen,
             done: Vec::new(),
-            resolver: Resolver::default(),
             pool: Pool::new(config.max_tasks),
-            buf: vec![0; READ_BUFFER],
             working: false,
         }
     }

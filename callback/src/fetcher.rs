@@ -3,13 +3,11 @@
 //! callback returns to the loop after every step and has no stack to keep anything on.
 
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::net::TcpStream;
 use mio::{Interest, Token};
-use shared::http::{self, Progress, Response, ResponseParser};
+use shared::http::{Address, Exchange, Outcome, Response, Session, Step, is_open_by_peek};
 use shared::{Job, NetError, Tries};
 
 use crate::crawler::Crawler;
@@ -19,62 +17,95 @@ use crate::event_loop::{Callback, Event, EventLoop, TimerId};
 const USER_AGENT: &str = concat!("crawler-models-callback/", env!("CARGO_PKG_VERSION"));
 
 /// Where a fetch is: which event it waits for, and what it does when that event comes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 enum State {
     /// A new connection is being made; waiting for the socket to be writable.
     Connecting,
-    /// Sending the request; `written` bytes of it are out.
-    Writing {
-        /// The request bytes (kept only while they are being sent).
-        request: Vec<u8>,
-        /// How many have been written.
-        written: usize,
-    },
-    /// The request is sent; the head of the response is arriving.
+    /// The request and its response, under way on the connection: the shared core's
+    /// [`Exchange`] holds how much is written and what is parsed.
+    Exchanging(Exchange),
+}
+
+/// The step a fetch was in, for the log line of a failed try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Writing,
     ReadingHead,
-    /// The head is in; the body is arriving.
     ReadingBody,
 }
 
-impl fmt::Display for State {
+impl State {
+    fn phase(&self) -> Phase {
+        match self {
+            State::Connecting => Phase::Connecting,
+            State::Exchanging(exchange) if !exchange.is_sent() => Phase::Writing,
+            State::Exchanging(exchange) if exchange.in_body() => Phase::ReadingBody,
+            State::Exchanging(_) => Phase::ReadingHead,
+        }
+    }
+}
+
+impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            State::Connecting => "connecting",
-            State::Writing { .. } => "writing the request",
-            State::ReadingHead => "reading the head",
-            State::ReadingBody => "reading the body",
+            Phase::Connecting => "connecting",
+            Phase::Writing => "writing the request",
+            Phase::ReadingHead => "reading the head",
+            Phase::ReadingBody => "reading the body",
         })
     }
 }
 
 /// A failed try, with the step it failed in: the context that a callback's missing stack would
 /// otherwise lose ("connection reset" says little; "reset while reading the body" says where).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Failure {
     error: NetError,
-    state: State,
+    phase: Phase,
     timed_out: bool,
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let when = if self.timed_out { "the deadline passed while" } else { "while" };
-        write!(f, "{} ({when} {})", self.error, self.state)
+        write!(f, "{} ({when} {})", self.error, self.phase)
     }
 }
 
-/// One URL's fetch: the job, its tries, and the connection and parser of the current try.
+/// What one step of the state machine came to.
+enum Next {
+    /// Wait for the next event.
+    Wait,
+    /// The response is complete.
+    Response(Response),
+    /// The try failed.
+    Failed(Failure),
+    /// The kept connection had been closed by its server: the same request goes on a new
+    /// connection, within the same try.
+    Resend,
+}
+
+/// Where a try stands once a step's result is acted on.
+enum Settled {
+    /// Under way: wait for the next event.
+    Waiting,
+    /// It failed, and another try is to start.
+    TryAgain,
+    /// The URL is done: its response, or the failure of its last try.
+    Done(Result<Response, NetError>),
+}
+
+/// One URL's fetch: the job, its tries, and the connection and exchange of the current try.
 #[derive(Debug)]
 pub struct Fetcher {
     job: Job,
     tries: Tries,
     state: State,
-    addr: Option<SocketAddr>,
     /// The connection of the current try; `None` between tries.
     stream: Option<TcpStream>,
-    /// The response parser of the current try: a few words until bytes arrive.
-    parser: ResponseParser,
-    /// The deadline of the current try (connect to the last byte of the body).
+    /// The deadline of the current try (connect to the last byte of the body), and its timer.
+    deadline: Instant,
     timer: Option<TimerId>,
 }
 
@@ -87,9 +118,8 @@ impl Fetcher {
             tries: Tries::new(crawler.config.max_tries),
             job,
             state: State::Connecting,
-            addr: None,
             stream: None,
-            parser: ResponseParser::new(),
+            deadline: Instant::now(),
             timer: None,
         };
         match fetcher.start(crawler, lp, token) {
@@ -121,18 +151,20 @@ impl Fetcher {
         token: Token,
     ) -> Option<Result<Response, NetError>> {
         loop {
-            let failure = match self.connect(crawler, lp, token) {
-                Ok(()) => return None,
-                Err(failure) => failure,
-            };
-            if let Some(done) = self.retry_or_give_up(lp, failure) {
-                return Some(done);
+            self.deadline = Instant::now() + crawler.config.timeout;
+            self.timer = Some(lp.set_timer(self.deadline, token));
+            let next = self.connect(crawler, lp, token, true);
+            match self.settle(crawler, lp, token, next) {
+                Settled::Waiting => return None,
+                Settled::TryAgain => {}
+                Settled::Done(done) => return Some(done),
             }
         }
     }
 
-    /// Begins a try: an idle connection to the host if the pool has one, else a new one; the
-    /// socket registered (once, for both readiness kinds), the try's deadline set.
+    /// Begins the exchange of a try: on an idle connection to the host if the pool has one
+    /// (and `reuse` allows it), else on a new one. The host name is resolved first, once per
+    /// crawl: the one blocking call of this model.
     ///
     /// A socket is registered for reads and writes together and stays so for its whole life,
     /// idle in the pool included: mio's readiness is edge-triggered, so "writable" comes once
@@ -145,38 +177,48 @@ impl Fetcher {
         crawler: &mut Crawler,
         lp: &mut EventLoop<Crawler>,
         token: Token,
-    ) -> Result<(), Failure> {
-        let fail = |error| Failure { error, state: State::Connecting, timed_out: false };
-        if self.job.url.scheme() != "http" {
-            tracing::warn!("{}: this model speaks plain HTTP only", self.job.url);
-            return Err(fail(NetError::Other));
-        }
-        let addr = crawler.resolver.resolve(&self.job.url).map_err(fail)?;
-        self.addr = Some(addr);
-        let interest = Interest::READABLE | Interest::WRITABLE;
-        let (stream, idle) = match crawler.pool.take(addr) {
-            Some(mut stream) => {
-                lp.reregister(&mut stream, token, interest)
-                    .map_err(|e| fail(NetError::from_io(&e)))?;
-                (stream, true)
+        reuse: bool,
+    ) -> Next {
+        let fail =
+            |error| Next::Failed(Failure { error, phase: Phase::Connecting, timed_out: false });
+        let url = &self.job.url;
+        let addr = match crawler.pool.address(url) {
+            Ok(Address::Known(addr)) => addr,
+            Ok(Address::LookUp(name)) => {
+                let found = name.lookup_blocking();
+                match crawler.pool.learn(name, found) {
+                    Ok(addr) => addr,
+                    Err(error) => return fail(error),
+                }
             }
-            None => {
-                let mut stream =
-                    TcpStream::connect(addr).map_err(|e| fail(NetError::from_io(&e)))?;
-                lp.register(&mut stream, token, interest)
-                    .map_err(|e| fail(NetError::from_io(&e)))?;
-                (stream, false)
-            }
+            Err(error) => return fail(error),
         };
-        self.stream = Some(stream);
-        self.parser = ResponseParser::new();
-        self.timer = Some(lp.set_timer(Instant::now() + crawler.config.timeout, token));
-        if !idle {
-            self.state = State::Connecting;
-            return Ok(());
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let idle = if reuse {
+            crawler.pool.take(url, |stream| is_open_by_peek(stream.peek(&mut [0u8; 1])))
+        } else {
+            None
+        };
+        if let Some((mut stream, session)) = idle {
+            if let Err(e) = lp.reregister(&mut stream, token, interest) {
+                return fail(NetError::from_io(&e));
+            }
+            self.stream = Some(stream);
+            self.state = State::Exchanging(self.exchange(session));
+            return self.advance();
         }
-        self.state = State::Writing { request: self.request(), written: 0 };
-        self.send().map_err(|error| Failure { error, state: self.state.clone(), timed_out: false })
+        let registered = TcpStream::connect(addr).and_then(|mut stream| {
+            lp.register(&mut stream, token, interest)?;
+            Ok(stream)
+        });
+        match registered {
+            Ok(stream) => {
+                self.stream = Some(stream);
+                self.state = State::Connecting;
+                Next::Wait
+            }
+            Err(e) => fail(NetError::from_io(&e)),
+        }
     }
 
     /// One step of the state machine, for one event: `None` while the fetch goes on, the result
@@ -188,87 +230,91 @@ impl Fetcher {
         token: Token,
         event: Event,
     ) -> Option<Result<Response, NetError>> {
-        let step = match event {
+        let next = match event {
             Event::Timeout => {
                 self.timer = None; // It fired: nothing to cancel.
-                Err(NetError::Timeout)
+                let phase = self.state.phase();
+                Next::Failed(Failure { error: NetError::Timeout, phase, timed_out: true })
             }
             Event::Ready { .. } => match self.state {
-                State::Connecting => self.connected().map(|()| None),
-                State::Writing { .. } => self.send().map(|()| None),
-                State::ReadingHead | State::ReadingBody => self.read_response(&mut crawler.buf),
+                State::Connecting => self.connected(),
+                State::Exchanging(_) => self.advance(),
             },
         };
-        match step {
-            Ok(None) => None,
-            Ok(Some(response)) => {
-                self.close(lp, crawler, response.reusable);
-                Some(Ok(response))
-            }
-            Err(error) => {
-                let timed_out = event == Event::Timeout;
-                let failure = Failure { error, state: self.state.clone(), timed_out };
-                match self.retry_or_give_up(lp, failure) {
-                    Some(done) => Some(done),
-                    None => self.start(crawler, lp, token),
+        match self.settle(crawler, lp, token, next) {
+            Settled::Waiting => None,
+            Settled::TryAgain => self.start(crawler, lp, token),
+            Settled::Done(done) => Some(done),
+        }
+    }
+
+    /// Acts on a step's result: a resend opens a new connection (within the same try, as
+    /// many times as kept connections turn out closed); a response or a failure ends the try.
+    fn settle(
+        &mut self,
+        crawler: &mut Crawler,
+        lp: &mut EventLoop<Crawler>,
+        token: Token,
+        mut next: Next,
+    ) -> Settled {
+        loop {
+            match next {
+                Next::Resend => {
+                    tracing::debug!("{}: kept connection was closed; resending", self.job.url);
+                    self.drop_stream(lp);
+                    next = self.connect(crawler, lp, token, false);
                 }
+                Next::Wait => return Settled::Waiting,
+                Next::Response(response) => {
+                    self.close(lp, crawler, response.reusable);
+                    return Settled::Done(Ok(response));
+                }
+                Next::Failed(failure) => match self.retry_or_give_up(lp, failure) {
+                    Some(done) => return Settled::Done(done),
+                    None => return Settled::TryAgain,
+                },
             }
         }
     }
 
-    /// Writable while connecting: the connect has finished, or failed. Then send.
-    fn connected(&mut self) -> Result<(), NetError> {
-        let stream = self.stream.as_ref().ok_or(NetError::Other)?;
-        if let Some(e) = stream.take_error().map_err(|e| NetError::from_io(&e))? {
-            return Err(NetError::from_io(&e));
+    /// Writable while connecting: the connect has finished, or failed. Then the exchange
+    /// begins on the new connection.
+    fn connected(&mut self) -> Next {
+        let fail =
+            |error| Next::Failed(Failure { error, phase: Phase::Connecting, timed_out: false });
+        let Some(stream) = self.stream.as_ref() else {
+            return fail(NetError::Other);
+        };
+        match stream.take_error() {
+            Ok(None) => {}
+            Ok(Some(e)) | Err(e) => return fail(NetError::from_io(&e)),
         }
         match stream.peer_addr() {
             Ok(_) => {}
             // Not connected yet: a spurious wake-up. Wait for the next event.
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => return Ok(()),
-            Err(e) => return Err(NetError::from_io(&e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotConnected => return Next::Wait,
+            Err(e) => return fail(NetError::from_io(&e)),
         }
-        self.state = State::Writing { request: self.request(), written: 0 };
-        self.send()
+        self.state = State::Exchanging(self.exchange(Session::new()));
+        self.advance()
     }
 
-    /// Writes as much of the request as the socket takes; once all of it is out, waits for the
-    /// response (the socket is registered for reads already).
-    fn send(&mut self) -> Result<(), NetError> {
-        let stream = self.stream.as_mut().ok_or(NetError::Other)?;
-        let State::Writing { request, written } = &mut self.state else {
-            return Ok(());
+    /// Ready during the exchange: the shared core writes what it can of the request and reads
+    /// what has arrived, until the socket would block (wait for the next event: the socket is
+    /// registered for both kinds) or the exchange is over.
+    fn advance(&mut self) -> Next {
+        let phase = self.state.phase();
+        let (Some(stream), State::Exchanging(exchange)) = (self.stream.as_mut(), &mut self.state)
+        else {
+            return Next::Failed(Failure { error: NetError::Other, phase, timed_out: false });
         };
-        while *written < request.len() {
-            match stream.write(&request[*written..]) {
-                Ok(0) => return Err(NetError::ConnectionReset),
-                Ok(n) => *written += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(NetError::from_io(&e)),
-            }
-        }
-        self.state = State::ReadingHead;
-        Ok(())
-    }
-
-    /// Readable: reads what has arrived (into the crawler's one read buffer, shared by every
-    /// fetch since only one runs at a time) and feeds it to the parser, until the socket has no
-    /// more for now (`Ok(None)`: wait for the next event) or the response is complete.
-    fn read_response(&mut self, buf: &mut [u8]) -> Result<Option<Response>, NetError> {
-        let stream = self.stream.as_mut().ok_or(NetError::Other)?;
-        loop {
-            let progress = match stream.read(buf) {
-                Ok(0) => return self.parser.eof().map(Some).map_err(NetError::from),
-                Ok(n) => self.parser.feed(&buf[..n]).map_err(NetError::from)?,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(NetError::from_io(&e)),
-            };
-            match progress {
-                Progress::Done(response) => return Ok(Some(response)),
-                Progress::NeedMore if self.parser.in_body() => self.state = State::ReadingBody,
-                Progress::NeedMore => {}
+        match exchange.drive(stream) {
+            Step::Wait(_) => Next::Wait,
+            Step::Done(Outcome::Response(response)) => Next::Response(response),
+            Step::Done(Outcome::Resend) => Next::Resend,
+            Step::Done(Outcome::Failed(error)) => {
+                let phase = self.state.phase();
+                Next::Failed(Failure { error, phase, timed_out: false })
             }
         }
     }
@@ -280,14 +326,19 @@ impl Fetcher {
         lp: &mut EventLoop<Crawler>,
         failure: Failure,
     ) -> Option<Result<Response, NetError>> {
-        if let Some(mut stream) = self.stream.take() {
-            let _ = lp.deregister(&mut stream);
-        }
+        self.drop_stream(lp);
         if let Some(timer) = self.timer.take() {
             lp.cancel_timer(timer);
         }
         let error = failure.error;
         if self.tries.again(&self.job.url, failure) { None } else { Some(Err(error)) }
+    }
+
+    /// Closes the current connection, out of the loop's watch.
+    fn drop_stream(&mut self, lp: &mut EventLoop<Crawler>) {
+        if let Some(mut stream) = self.stream.take() {
+            let _ = lp.deregister(&mut stream);
+        }
     }
 
     /// After a complete response: cancels the deadline, and keeps the connection for the next
@@ -302,13 +353,17 @@ impl Fetcher {
         if let Some(timer) = self.timer.take() {
             lp.cancel_timer(timer);
         }
-        if let (Some(stream), true, Some(addr)) = (self.stream.take(), reusable, self.addr) {
-            crawler.pool.put(addr, stream);
+        let state = std::mem::replace(&mut self.state, State::Connecting);
+        if let (Some(stream), true, State::Exchanging(exchange)) =
+            (self.stream.take(), reusable, state)
+        {
+            crawler.pool.put(&self.job.url, stream, exchange.into_session());
         }
     }
 
-    /// The bytes of this fetch's GET.
-    fn request(&self) -> Vec<u8> {
-        http::request(&self.job.url, USER_AGENT)
+    /// A new exchange of this fetch's GET on a connection in `session`, within the try's
+    /// deadline.
+    fn exchange(&self, session: Session) -> Exchange {
+        Exchange::new(&self.job.url, USER_AGENT, session, self.deadline)
     }
 }

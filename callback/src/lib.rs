@@ -45,8 +45,7 @@
 //! # Layout
 //! - `event_loop.rs`: [`EventLoop`], callbacks by token, timers, the waker.
 //! - `fetcher.rs`: [`Fetcher`], the state machine of one URL.
-//! - `net.rs`: [`Resolver`] (names resolved once) and [`Pool`] (idle keep-alive connections).
-//! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetched`.
+//! //! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetched`.
 //!
 //! # Compare with
 //! - The same crawl as blocking threads, where each fetch keeps its state on its own stack:
@@ -56,9 +55,7 @@
 mod crawler;
 mod event_loop;
 mod fetcher;
-mod net;
 
 pub use crawler::{Crawler, crawl};
 pub use event_loop::{Callback, Event, EventLoop, TimerId};
 pub use fetcher::Fetcher;
-pub use net::{Pool, Resolver};

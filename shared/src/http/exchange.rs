@@ -121,6 +121,8 @@ pub struct Exchange {
     unsent: Vec<u8>,
     written: usize,
     parser: ResponseParser,
+    /// Whether the response's head was complete: it stays so when the body then fails.
+    head_read: bool,
     session: Session,
     deadline: Instant,
 }
@@ -131,7 +133,8 @@ impl Exchange {
     pub fn new(url: &Url, user_agent: &str, session: Session, deadline: Instant) -> Exchange {
         let mut unsent = Vec::with_capacity(128);
         write_request(&mut unsent, url, user_agent);
-        Exchange { unsent, written: 0, parser: ResponseParser::new(), session, deadline }
+        let parser = ResponseParser::new();
+        Exchange { unsent, written: 0, parser, head_read: false, session, deadline }
     }
 
     /// When the exchange must be over: a model that waits past it ends it with
@@ -140,10 +143,10 @@ impl Exchange {
         self.deadline
     }
 
-    /// Whether the response has begun to arrive (its head is complete): for a model's log
-    /// line, which says whether a failure came while reading the head or the body.
+    /// Whether the response's head was complete (the body was being read, or is read): for a
+    /// model's log line, which says whether a failure came while reading the head or the body.
     pub fn in_body(&self) -> bool {
-        self.parser.in_body()
+        self.head_read
     }
 
     /// Whether the request is all written.
@@ -179,7 +182,11 @@ impl Exchange {
         loop {
             let fed = match io.read(&mut buf) {
                 Ok(0) => self.parser.eof().map(Progress::Done),
-                Ok(n) => self.parser.feed(&buf[..n]),
+                Ok(n) => {
+                    let fed = self.parser.feed(&buf[..n]);
+                    self.head_read |= self.parser.in_body();
+                    fed
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return Step::Wait(Wait::Readable);
