@@ -6,11 +6,13 @@
 //! 1. [`Crawler::crawl`] puts the roots in its queue and starts up to `max_tasks` fetches
 //!    ([`Crawler::work`]); then it runs the [`EventLoop`] until the unfinished count is zero.
 //! 2. A [`Fetcher`] connects with a non-blocking socket (or takes an idle keep-alive one from
-//!    the pool) and registers it, with itself as the callback, for writability. The host name
-//!    was resolved once, before the first connect: the one blocking call of the model.
+//!    the shared pool) and registers it, with itself as the callback, for reads and writes at
+//!    once. The host name was resolved once, before the first connect: the one blocking call
+//!    of the model.
 //! 3. The loop waits in `epoll` (through mio) and calls the callback of each ready socket. The
-//!    fetcher takes one step per event: connected → write the request → read the head → read the
-//!    body. A deadline timer per try ends a fetch that takes longer than `--timeout`.
+//!    fetcher takes one step per event: connected, then the shared core's exchange writes the
+//!    request and reads the head and the body as far as the socket allows. A deadline timer
+//!    per try ends a fetch that takes longer than `--timeout`.
 //! 4. When the response is complete, [`shared::step`] interprets it and checks-and-inserts its
 //!    links into the seen-set, a plain field: no lock, because no other code can run until the
 //!    callback returns. The new URLs are queued, the URL is done, and the next fetches start.
@@ -40,12 +42,13 @@
 //!
 //! What the loop buys: one thread, no locks, no race, and the least memory per fetch of any
 //! model. A waiting fetch is its `Fetcher` (about two hundred bytes, plus the body once it
-//! arrives) and a socket; the read buffer is shared by all.
+//! arrives) and a socket; bytes are read into a buffer on the stack of the call that reads
+//! them, so no fetch holds one while it waits.
 //!
 //! # Layout
 //! - `event_loop.rs`: [`EventLoop`], callbacks by token, timers, the waker.
 //! - `fetcher.rs`: [`Fetcher`], the state machine of one URL.
-//! //! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetched`.
+//! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetched`.
 //!
 //! # Compare with
 //! - The same crawl as blocking threads, where each fetch keeps its state on its own stack:
