@@ -2,11 +2,16 @@
 //! and the shared sans-IO codec over tokio's `TcpStream` ([`SharedHttp`]), the very codec the
 //! callback model drives, so that a comparison can hold the HTTP stack equal.
 
+use std::cell::Cell;
 use std::error::Error as _;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use shared::http::{Header, Response};
-use shared::page::BODY_CAP;
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
+use shared::http::{CappedBody, Header, Response, closed_while_idle};
 use shared::{Config, NetError};
 use url::Url;
 
@@ -40,12 +45,12 @@ impl<M: Mode> Client<M> {
     /// The client of a crawl with `config`, on the stack `http`.
     pub fn new(config: &Config, http: Http) -> Client<M> {
         match http {
-            Http::Shared => Client::Shared(SharedHttp::new(config.max_tasks)),
+            Http::Shared => Client::Shared(SharedHttp::new(config.timeout, config.max_tasks)),
             Http::Reqwest => match reqwest_client(config) {
                 Ok(client) => Client::Reqwest(client),
                 Err(e) => {
                     tracing::error!("cannot build a reqwest client ({e}); using the shared codec");
-                    Client::Shared(SharedHttp::new(config.max_tasks))
+                    Client::Shared(SharedHttp::new(config.timeout, config.max_tasks))
                 }
             },
         }
@@ -77,30 +82,132 @@ fn reqwest_client(config: &Config) -> reqwest::Result<reqwest::Client> {
         .pool_max_idle_per_host(config.max_tasks)
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(USER_AGENT)
+        .connector_layer(MarkOpened)
         .build()
 }
 
 /// One GET with reqwest: the head, then the body chunk by chunk up to the cap (the rest is never
 /// read; dropping the response closes its connection).
+///
+/// The keep-alive rule, which reqwest (hyper) applies only to a request not yet written: a
+/// request that failed before the response's head with a reset or an end of stream, on a
+/// connection that was not opened for it (so one from the pool), met a connection its server
+/// closed while it was idle. It is sent again at once, and that is not a try; reqwest takes the
+/// next idle connection or opens one, and each stale one is dropped, so this ends.
+///
+/// Which connection a request went on, reqwest does not say; its parts do. The connection a
+/// request fails on is in hyper's error (its local address); the connection opened for the
+/// request, if any, is marked in the task by [`MarkOpened`]. They differ when hyper raced a
+/// connect against its pool and the pool won.
 async fn reqwest_get(client: &reqwest::Client, url: &Url) -> Result<Response, NetError> {
-    let mut response = client.get(url.as_str()).send().await.map_err(classify)?;
+    loop {
+        let (sent, opened) = OPENED
+            .scope(Cell::new(None), async {
+                let sent = client.get(url.as_str()).send().await;
+                (sent, OPENED.with(Cell::get))
+            })
+            .await;
+        match sent {
+            Ok(response) => return read(response).await,
+            Err(e) => {
+                let reused = failed_on(&e).is_some_and(|local| Some(local) != opened);
+                let error = classify(e);
+                if !reused || !closed_while_idle(error) {
+                    return Err(error);
+                }
+                tracing::debug!("{url}: kept connection was closed ({error}); resending");
+            }
+        }
+    }
+}
+
+/// The response as the crawler takes it: the head's status and headers, and the body read up
+/// to the cap.
+async fn read(mut response: reqwest::Response) -> Result<Response, NetError> {
     let status = response.status().as_u16();
     let headers = response
         .headers()
         .iter()
         .map(|(name, value)| Header { name: name.to_string(), value: value.as_bytes().to_vec() })
         .collect();
-    let mut body = Vec::new();
-    let mut truncated = false;
+    let mut body = CappedBody::new(response.content_length());
     while let Some(chunk) = response.chunk().await.map_err(classify)? {
-        let room = usize::try_from(BODY_CAP).unwrap_or(usize::MAX).saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if chunk.len() >= room {
-            truncated = chunk.len() > room || body.len() as u64 == BODY_CAP;
+        if !body.push(&chunk) {
             break;
         }
     }
-    Ok(Response { status, headers, body, truncated, reusable: !truncated })
+    // reqwest read the body to its end, or the connection is dropped with the cut body.
+    Ok(body.into_response(status, headers, true))
+}
+
+/// The local address of the connection a request failed on, from hyper's error under
+/// reqwest's: `None` when the failure came before a connection was chosen (a failed connect).
+fn failed_on(error: &reqwest::Error) -> Option<SocketAddr> {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(hyper) = cause.downcast_ref::<hyper_util::client::legacy::Error>() {
+            return hyper.connect_info().and_then(local_addr);
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// The local address of a connection, from what hyper's connector recorded of it.
+fn local_addr(connected: &Connected) -> Option<SocketAddr> {
+    let mut extras = hyper::http::Extensions::new();
+    connected.get_extras(&mut extras);
+    extras.get::<HttpInfo>().map(HttpInfo::local_addr)
+}
+
+tokio::task_local! {
+    /// The local address of the connection opened for the request under way in this task.
+    static OPENED: Cell<Option<SocketAddr>>;
+}
+
+/// A layer on reqwest's connector that marks, in the task whose request asked for it, the
+/// local address of each connection opened: with the address in a failure, it tells a request
+/// on a pooled connection from one on a new connection, which reqwest does not say.
+#[derive(Debug, Clone, Copy)]
+struct MarkOpened;
+
+impl<S> tower_layer::Layer<S> for MarkOpened {
+    type Service = Opening<S>;
+
+    fn layer(&self, inner: S) -> Opening<S> {
+        Opening(inner)
+    }
+}
+
+/// The connector service of [`MarkOpened`].
+#[derive(Clone)]
+struct Opening<S>(S);
+
+impl<S, R> tower_service::Service<R> for Opening<S>
+where
+    S: tower_service::Service<R>,
+    S::Response: Connection,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let connecting = self.0.call(request);
+        Box::pin(async move {
+            let connected = connecting.await;
+            if let Some(local) = connected.as_ref().ok().and_then(|c| local_addr(&c.connected())) {
+                // Outside a request's scope (a background connect): nothing to mark.
+                let _ = OPENED.try_with(|opened| opened.set(Some(local)));
+            }
+            connected
+        })
+    }
 }
 
 /// Maps reqwest's error onto the shared kinds, by what lies underneath it: an I/O error (refused,

@@ -1,32 +1,33 @@
-//! [`SharedHttp`]: the shared sans-IO codec (`shared::http`) over an async TCP stream ([`Conn`]:
-//! tokio's, or the hand-made runtime's), with an idle pool per host. A fetch that waits holds no
-//! buffer: one is allocated when the answer starts to arrive, and freed when it is read.
+//! [`SharedHttp`]: the shared HTTP client core (`shared::http`) driven over an async TCP stream
+//! ([`Conn`]: tokio's, or the hand-made runtime's). All this file does is wait: the core's
+//! exchange says whether it needs the socket readable or writable, and the task `.await`s that.
+//! A fetch that waits holds no buffer: the core reads into one on its stack, between awaits.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use shared::NetError;
-use shared::http::{self, Progress, Response, ResponseParser};
-use tokio::io::AsyncWriteExt;
+use shared::http::is_open_by_peek;
+use shared::http::{Address, Exchange, Outcome, Pool, Response, Session, Step, Wait};
 use url::Url;
 
 use crate::client::USER_AGENT;
 use crate::mode::{Get, Guard, Mode};
 
-/// An async TCP connection, as the codec needs one: whatever runtime's sockets these are.
+/// An async TCP connection, as the core needs one: whatever runtime's sockets these are.
 pub trait Conn: Sized {
     /// The addresses of `host`.
     fn resolve(host: &str, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>>;
     /// A new connection to `addr`.
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self>>;
-    /// Writes all of `bytes`.
-    fn write_all(&mut self, bytes: &[u8]) -> impl Future<Output = io::Result<()>>;
-    /// Waits until a read would not block.
-    fn readable(&mut self) -> impl Future<Output = io::Result<()>>;
+    /// Waits until the socket is ready for `wait` (a read or a write would not block).
+    fn ready(&mut self, wait: Wait) -> impl Future<Output = io::Result<()>>;
     /// Reads what has arrived, without waiting (`WouldBlock` if nothing has).
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Writes what the send buffer takes, without waiting (`WouldBlock` if it is full).
+    fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize>;
 }
 
 /// Tokio's socket.
@@ -40,107 +41,115 @@ impl Conn for tokio::net::TcpStream {
         tokio::net::TcpStream::connect(addr).await
     }
 
-    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        AsyncWriteExt::write_all(self, bytes).await
-    }
-
-    async fn readable(&mut self) -> io::Result<()> {
-        tokio::net::TcpStream::readable(self).await
+    async fn ready(&mut self, wait: Wait) -> io::Result<()> {
+        match wait {
+            Wait::Readable => self.readable().await,
+            Wait::Writable => self.writable().await,
+        }
     }
 
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         tokio::net::TcpStream::try_read(self, buf)
     }
+
+    fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        tokio::net::TcpStream::try_write(self, bytes)
+    }
 }
 
-/// Bytes read at a time, once the socket is readable.
-const READ_BUFFER: usize = 8 * 1024;
+/// A [`Conn`] as the core's exchange takes a socket: `Read` and `Write` that never wait.
+struct NoWait<'a, S>(&'a mut S);
 
-/// The shared codec as a client: names resolved once, idle connections kept per address.
+impl<S: Conn> Read for NoWait<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.try_read(buf)
+    }
+}
+
+impl<S: Conn> Write for NoWait<'_, S> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.try_write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The shared core as a client: its pool, guarded as the runtime's mode says.
 pub struct SharedHttp<M: Mode, S> {
-    /// Resolved addresses by (host, port), each looked up once (the lookup is asynchronous:
-    /// tokio runs `getaddrinfo` on its blocking pool).
-    resolved: M::Cell<HashMap<(String, u16), SocketAddr>>,
-    /// Idle keep-alive connections by address.
-    idle: M::Cell<HashMap<SocketAddr, Vec<S>>>,
-    /// Most idle connections kept per address: one per worker.
-    per_host: usize,
+    /// Names resolved once and idle connections (a `RefCell` on one thread, a `Mutex` across
+    /// threads), held for one call on the pool, never across an `.await`.
+    pool: M::Cell<Pool<S>>,
+    /// How long one request may take, body included.
+    timeout: Duration,
 }
 
 impl<M: Mode, S> std::fmt::Debug for SharedHttp<M, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let idle = self.idle.with(|idle| idle.values().map(Vec::len).sum::<usize>());
-        f.debug_struct("SharedHttp").field("idle", &idle).field("per_host", &self.per_host).finish()
+        let idle = self.pool.with(|pool| pool.idle());
+        f.debug_struct("SharedHttp").field("idle", &idle).field("timeout", &self.timeout).finish()
     }
 }
 
 impl<M: Mode, S: Conn> SharedHttp<M, S> {
-    /// A client whose pool keeps at most `per_host` idle connections per address.
-    pub fn new(per_host: usize) -> Self {
-        SharedHttp {
-            resolved: Guard::new(HashMap::new()),
-            idle: Guard::new(HashMap::new()),
-            per_host,
-        }
+    /// A client whose requests take at most `timeout`, keeping at most `per_host` idle
+    /// connections per origin.
+    pub fn new(timeout: Duration, per_host: usize) -> Self {
+        SharedHttp { pool: Guard::new(Pool::new(per_host)), timeout }
     }
 
-    /// One GET: connect (or reuse), write the request, feed the codec until the response is
-    /// complete; a reusable connection goes back to the pool.
+    /// One GET: an idle connection or a new one, then the exchange, awaiting whatever it waits
+    /// for; a reusable connection goes back to the pool, and a request that met a connection
+    /// closed while idle goes again on a new one.
     pub async fn get(&self, url: &Url) -> Result<Response, NetError> {
-        if url.scheme() != "http" {
-            tracing::warn!("{url}: the shared codec speaks plain HTTP only");
-            return Err(NetError::Other);
-        }
-        let addr = self.resolve(url).await?;
-        let idle = self.idle.with(|idle| take_open(idle.get_mut(&addr)));
-        let mut stream = match idle {
-            Some(stream) => stream,
-            None => S::connect(addr).await.map_err(|e| NetError::from_io(&e))?,
-        };
-        stream
-            .write_all(&http::request(url, USER_AGENT))
-            .await
-            .map_err(|e| NetError::from_io(&e))?;
-        let mut parser = ResponseParser::new();
-        // Empty (no allocation) while the server thinks: most of a fetch's life at high latency.
-        let mut buf = Vec::new();
+        let deadline = Instant::now() + self.timeout;
+        let addr = self.address(url).await?;
+        let mut idle = self
+            .pool
+            .with(|pool| pool.take(url, |stream| is_open_by_peek(stream.try_read(&mut [0u8; 1]))));
         loop {
-            stream.readable().await.map_err(|e| NetError::from_io(&e))?;
-            if buf.is_empty() {
-                buf.resize(READ_BUFFER, 0);
-            }
-            let progress = match stream.try_read(&mut buf) {
-                Ok(0) => return parser.eof().map_err(NetError::from),
-                Ok(n) => parser.feed(&buf[..n]).map_err(NetError::from)?,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(NetError::from_io(&e)),
-            };
-            if let Progress::Done(response) = progress {
-                if response.reusable {
-                    self.idle.with(|idle| {
-                        let list = idle.entry(addr).or_default();
-                        if list.len() < self.per_host {
-                            list.push(stream);
-                        }
-                    });
+            let (mut stream, session) = match idle.take() {
+                Some(kept) => kept,
+                None => {
+                    (S::connect(addr).await.map_err(|e| NetError::from_io(&e))?, Session::new())
                 }
-                return Ok(response);
+            };
+            let mut exchange = Exchange::new(url, USER_AGENT, session, deadline);
+            let outcome = loop {
+                match exchange.drive(&mut NoWait(&mut stream)) {
+                    Step::Done(outcome) => break outcome,
+                    Step::Wait(wait) => {
+                        if let Err(e) = stream.ready(wait).await {
+                            break exchange.failed(NetError::from_io(&e));
+                        }
+                    }
+                }
+            };
+            match outcome {
+                Outcome::Response(response) => {
+                    if response.reusable {
+                        let session = exchange.into_session();
+                        self.pool.with(|pool| pool.put(url, stream, session));
+                    }
+                    return Ok(response);
+                }
+                Outcome::Failed(error) => return Err(error),
+                Outcome::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
             }
         }
     }
 
-    /// The address to connect to for `url`, looked up on first use (an IPv4 one if any).
-    async fn resolve(&self, url: &Url) -> Result<SocketAddr, NetError> {
-        let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
-        let port = url.port_or_known_default().unwrap_or(80);
-        let key = (host, port);
-        if let Some(addr) = self.resolved.with(|resolved| resolved.get(&key).copied()) {
-            return Ok(addr);
+    /// Where to connect for `url`, looked up (awaiting the runtime's lookup) the first time its
+    /// host is seen.
+    async fn address(&self, url: &Url) -> Result<SocketAddr, NetError> {
+        match self.pool.with(|pool| pool.address(url))? {
+            Address::Known(addr) => Ok(addr),
+            Address::LookUp(name) => {
+                let found = S::resolve(&name.host, name.port).await;
+                self.pool.with(|pool| pool.learn(name, found))
+            }
         }
-        let addrs = S::resolve(&key.0, port).await.map_err(|_| NetError::HostNotFound)?;
-        let addr = http::preferred_addr(addrs)?;
-        self.resolved.with(|resolved| resolved.insert(key, addr));
-        Ok(addr)
     }
 }
 
@@ -148,16 +157,4 @@ impl<M: Mode, S: Conn> Get for SharedHttp<M, S> {
     async fn get(&self, url: &Url) -> Result<Response, NetError> {
         SharedHttp::get(self, url).await
     }
-}
-
-/// An idle connection from `list` that its server has not closed: nothing to read yet.
-fn take_open<S: Conn>(list: Option<&mut Vec<S>>) -> Option<S> {
-    let list = list?;
-    while let Some(mut stream) = list.pop() {
-        let mut byte = [0u8; 1];
-        if matches!(stream.try_read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            return Some(stream);
-        }
-    }
-    None
 }

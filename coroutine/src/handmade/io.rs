@@ -147,6 +147,26 @@ impl TcpStream {
         wait_for(&self.state, |s| s.readable).await;
     }
 
+    /// Waits until a write would not block.
+    pub async fn writable(&self) {
+        wait_for(&self.state, |s| s.writable).await;
+    }
+
+    /// Writes what the send buffer takes, without waiting: `WouldBlock` if it is full.
+    pub fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.write(bytes) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Edge-triggered: readiness is spent until the loop reports it again.
+                    self.state.borrow_mut().writable = false;
+                    return Err(e);
+                }
+                result => return result,
+            }
+        }
+    }
+
     /// Writes all of `bytes`, waiting whenever the socket's buffer is full.
     pub async fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         while !bytes.is_empty() {

@@ -71,7 +71,7 @@ impl Mode for Handmade {
     type Worker = JoinHandle;
 
     fn client(config: &Config, _http: Http) -> Self::Client {
-        SharedHttp::new(config.max_tasks)
+        SharedHttp::new(config.timeout, config.max_tasks)
     }
 
     fn share<T>(value: T) -> Rc<T> {
@@ -113,16 +113,19 @@ impl Conn for TcpStream {
         TcpStream::connect(addr).await
     }
 
-    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        TcpStream::write_all(self, bytes).await
-    }
-
-    async fn readable(&mut self) -> std::io::Result<()> {
-        TcpStream::readable(self).await;
+    async fn ready(&mut self, wait: shared::http::Wait) -> std::io::Result<()> {
+        match wait {
+            shared::http::Wait::Readable => self.readable().await,
+            shared::http::Wait::Writable => self.writable().await,
+        }
         Ok(())
     }
 
     fn try_read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         TcpStream::try_read(self, buf)
+    }
+
+    fn try_write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        TcpStream::try_write(self, bytes)
     }
 }

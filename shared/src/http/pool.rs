@@ -128,10 +128,14 @@ impl<C> Pool<C> {
 
     /// An idle connection to `url`'s origin that `is_open` says its server has not closed, with
     /// its session; connections found closed are dropped.
-    pub fn take(&mut self, url: &Url, mut is_open: impl FnMut(&C) -> bool) -> Option<(C, Session)> {
+    pub fn take(
+        &mut self,
+        url: &Url,
+        mut is_open: impl FnMut(&mut C) -> bool,
+    ) -> Option<(C, Session)> {
         let idle = self.idle.get_mut(&Origin::of(url))?;
-        while let Some((conn, session)) = idle.pop() {
-            if is_open(&conn) {
+        while let Some((mut conn, session)) = idle.pop() {
+            if is_open(&mut conn) {
                 return Some((conn, session));
             }
         }
