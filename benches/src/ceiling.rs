@@ -1,13 +1,14 @@
 //! [`fetch_only`]: the ceiling of a scenario with no latency: the oracle's URLs fetched as fast
 //! as the site serves them, with no parsing and no crawl logic, by the simplest fastest client:
-//! blocking sockets kept alive, one thread per connection, over the shared HTTP/1.1 codec.
+//! blocking sockets kept alive, one thread per connection, over the shared HTTP client core
+//! (its exchange: the same request bytes, parser and keep-alive rule as every model).
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use shared::http::{Progress, ResponseParser, request};
+use shared::NetError;
+use shared::http::{Exchange, Outcome, Session, Step, preferred_addr};
 use url::Url;
 
 use crate::Error;
@@ -15,8 +16,8 @@ use crate::Error;
 /// The User-Agent of the fetch-only pass.
 const USER_AGENT: &str = "crawler-models-benches/fetch-only";
 
-/// Tries per URL: a kept-alive connection the server closed is reconnected once.
-const TRIES: usize = 2;
+/// How long one request may take: far more than any takes, so that a stuck pass fails.
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Fetches every URL of `urls` once, with `connections` connections in parallel, and returns
 /// the wall time. The URLs are all on one origin (a generated site); responses are read to the
@@ -29,7 +30,7 @@ pub fn fetch_only(urls: &[Url], connections: usize) -> Result<Duration, Error> {
     let addr = first
         .socket_addrs(|| None)
         .ok()
-        .and_then(|addrs| addrs.into_iter().next())
+        .and_then(|addrs| preferred_addr(addrs).ok())
         .ok_or_else(|| Error::Site(format!("cannot resolve {first}")))?;
     let next = AtomicUsize::new(0);
     let start = Instant::now();
@@ -51,65 +52,58 @@ pub fn fetch_only(urls: &[Url], connections: usize) -> Result<Duration, Error> {
 
 /// One connection's loop: take the next URL index until there is none.
 fn work(addr: SocketAddr, urls: &[Url], next: &AtomicUsize) -> Result<(), Error> {
-    let mut conn: Option<TcpStream> = None;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut conn: Option<(TcpStream, Session)> = None;
     loop {
         // Relaxed: the counter hands out indexes and orders nothing else.
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(url) = urls.get(i) else {
             return Ok(());
         };
-        let mut last = None;
-        for _ in 0..TRIES {
-            match get(&mut conn, addr, url, &mut buf) {
-                Ok(()) => {
-                    last = None;
-                    break;
-                }
-                Err(e) => {
-                    conn = None;
-                    last = Some(e);
-                }
-            }
-        }
-        if let Some(e) = last {
-            return Err(Error::io(format!("fetch-only pass: GET {url}"), e));
-        }
+        get(&mut conn, addr, url)
+            .map_err(|e| Error::Site(format!("fetch-only pass: GET {url}: {e}")))?;
     }
 }
 
 /// One GET on the kept-alive connection (opened if there is none), read to the end of the
-/// response; the connection is dropped when the response says it cannot be reused.
+/// response; the connection is kept when the response allows it. A request that met the
+/// kept connection closed by the server goes again on a new one, as in every model.
 fn get(
-    conn: &mut Option<TcpStream>,
+    conn: &mut Option<(TcpStream, Session)>,
     addr: SocketAddr,
     url: &Url,
-    buf: &mut [u8],
-) -> std::io::Result<()> {
-    let stream = match conn {
-        Some(stream) => stream,
-        None => {
-            let stream = TcpStream::connect(addr)?;
-            stream.set_nodelay(true)?;
-            stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-            conn.insert(stream)
+) -> Result<(), NetError> {
+    loop {
+        let (stream, session) = match conn.take() {
+            Some(kept) => kept,
+            None => (connect(addr)?, Session::new()),
+        };
+        let mut exchange = Exchange::new(url, USER_AGENT, session, Instant::now() + TIMEOUT);
+        // One call: the socket blocks, with a read timeout as long as the deadline.
+        let outcome = match exchange.drive(&mut &stream) {
+            Step::Done(outcome) => outcome,
+            Step::Wait(_) => exchange.timed_out(),
+        };
+        match outcome {
+            Outcome::Response(response) => {
+                if response.reusable {
+                    *conn = Some((stream, exchange.into_session()));
+                }
+                return Ok(());
+            }
+            Outcome::Failed(error) => return Err(error),
+            Outcome::Resend => {}
         }
-    };
-    stream.write_all(&request(url, USER_AGENT))?;
-    let mut parser = ResponseParser::new();
-    let response = loop {
-        let n = stream.read(buf)?;
-        let progress =
-            if n == 0 { parser.eof().map(Progress::Done) } else { parser.feed(&buf[..n]) };
-        match progress.map_err(std::io::Error::other)? {
-            Progress::NeedMore => continue,
-            Progress::Done(response) => break response,
-        }
-    };
-    if !response.reusable {
-        *conn = None;
     }
-    Ok(())
+}
+
+/// A new blocking connection, its reads and writes bounded by [`TIMEOUT`].
+fn connect(addr: SocketAddr) -> Result<TcpStream, NetError> {
+    let io = |e: std::io::Error| NetError::from_io(&e);
+    let stream = TcpStream::connect(addr).map_err(io)?;
+    stream.set_nodelay(true).map_err(io)?;
+    stream.set_read_timeout(Some(TIMEOUT)).map_err(io)?;
+    stream.set_write_timeout(Some(TIMEOUT)).map_err(io)?;
+    Ok(stream)
 }
 
 #[cfg(test)]
