@@ -57,8 +57,8 @@ fn scenario(c: &mut Criterion, name: &str, spec: SiteSpec) {
     let site = spec.generate();
     // Set-up, outside `b.iter`: a bench without its server has nothing to measure.
     let server = site.serve("127.0.0.1:0").expect("test site");
-    let mut config = Config::new([server.url().as_str()]).expect("valid root");
-    config.max_tasks = MAX_TASKS;
+    let config =
+        Config::builder([server.url().as_str()]).max_tasks(MAX_TASKS).build().expect("valid root");
     let urls = site.expected(&config).len();
     let mut group = c.benchmark_group(name);
     group.sample_size(SAMPLES).throughput(Throughput::Elements(urls as u64));

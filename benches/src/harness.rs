@@ -297,7 +297,8 @@ pub fn run_scenario(
 
 /// The configuration the models run with (the contract's defaults), as the oracle needs it.
 fn oracle_config(root: &Url, max_pages: Option<usize>) -> Result<Config, Error> {
-    let mut config = Config::new([root.as_str()]).map_err(|e| Error::Site(e.to_string()))?;
-    config.max_pages = max_pages;
-    Ok(config)
+    Config::builder([root.as_str()])
+        .max_pages(max_pages)
+        .build()
+        .map_err(|e| Error::Site(e.to_string()))
 }

@@ -54,7 +54,7 @@ impl Crawler {
     /// A crawler for `config`, its roots queued.
     pub fn new(config: &Config) -> Crawler {
         let (seen, roots) = Seen::new(config);
-        config.progress.queued(roots.len());
+        config.progress().queued(roots.len());
         Crawler {
             config: config.clone(),
             policy: Policy::new(config),
@@ -63,7 +63,7 @@ impl Crawler {
             in_flight: 0,
             seen,
             done: Vec::new(),
-            pool: Pool::new(config.max_tasks),
+            pool: Pool::new(config.max_tasks()),
             working: false,
         }
     }
@@ -82,19 +82,20 @@ impl Crawler {
         };
         // Ctrl-C runs on another thread: it wakes the loop, which then sees the stop.
         let waker = lp.waker();
-        self.config.stop.on_stop(move || {
+        // Registered for this crawl only: the guard drops the hook, and its waker, at the end.
+        let _on_stop = self.config.stop().on_stop(move || {
             let _ = waker.wake();
         });
         self.work(&mut lp);
-        let stop = self.config.stop.clone();
+        let stop = self.config.stop().clone();
         if let Err(e) = lp.run(&mut self, |crawler| crawler.unfinished == 0 || stop.is_triggered())
         {
             tracing::error!("the event loop failed: {e}");
         }
-        let interrupted = self.config.stop.is_triggered();
+        let interrupted = self.config.stop().is_triggered();
         // Todo is what was still waiting in the queue; fetches in flight when Ctrl-C came are in
         // neither Todo nor Done, as in the other models.
-        Report::new(self.done, self.queue.len(), t0.elapsed(), self.config.max_tasks, interrupted)
+        Report::new(self.done, self.queue.len(), t0.elapsed(), self.config.max_tasks(), interrupted)
     }
 
     /// Starts fetches while fewer than `max_tasks` are in flight and URLs are waiting: the
@@ -104,12 +105,12 @@ impl Crawler {
             return; // The `work` below us on the stack will take the next URLs.
         }
         self.working = true;
-        while self.in_flight < self.config.max_tasks && !self.config.stop.is_triggered() {
+        while self.in_flight < self.config.max_tasks() && !self.config.stop().is_triggered() {
             let Some(job) = self.queue.pop_front() else {
                 break;
             };
             self.in_flight += 1;
-            self.config.progress.started();
+            self.config.progress().started();
             Fetcher::fetch(self, lp, job);
         }
         self.working = false;
@@ -127,9 +128,9 @@ impl Crawler {
         let step = step(&self.policy, job, fetched, &mut self.seen);
         self.done.push(step.stat);
         self.unfinished += step.jobs.len();
-        self.config.progress.queued(step.jobs.len());
+        self.config.progress().queued(step.jobs.len());
         self.queue.extend(step.jobs);
-        self.config.progress.done();
+        self.config.progress().done();
         self.unfinished -= 1; // task_done
         self.in_flight -= 1;
         self.work(lp);
@@ -139,6 +140,6 @@ impl Crawler {
     fn abandon(self, t0: Instant, error: NetError) -> Report {
         tracing::error!("cannot start the event loop: {error}");
         let done = self.queue.iter().map(|job| FetchStatistic::failed(job.url.as_str(), error));
-        Report::new(done.collect(), 0, t0.elapsed(), self.config.max_tasks, false)
+        Report::new(done.collect(), 0, t0.elapsed(), self.config.max_tasks(), false)
     }
 }

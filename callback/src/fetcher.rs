@@ -115,7 +115,7 @@ impl Fetcher {
     pub fn fetch(crawler: &mut Crawler, lp: &mut EventLoop<Crawler>, job: Job) {
         let token = lp.reserve();
         let mut fetcher = Fetcher {
-            tries: Tries::new(crawler.config.max_tries),
+            tries: Tries::new(crawler.config.max_tries()),
             job,
             state: State::Connecting,
             stream: None,
@@ -151,7 +151,7 @@ impl Fetcher {
         token: Token,
     ) -> Option<Result<Response, NetError>> {
         loop {
-            self.deadline = Instant::now() + crawler.config.timeout;
+            self.deadline = Instant::now() + crawler.config.timeout();
             self.timer = Some(lp.set_timer(self.deadline, token));
             let next = self.connect(crawler, lp, token, true);
             match self.settle(crawler, lp, token, next) {

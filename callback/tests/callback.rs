@@ -12,7 +12,9 @@ use testsite::{Fault, Site, SiteSpec};
 #[test]
 fn one_task_reuses_one_connection() {
     let site = SiteSpec { seed: 5, ..SiteSpec::with_pages(200) }.generate();
-    let run = Run::new(callback::crawl, &site, |c| c.max_tasks = 1);
+    let run = Run::new(callback::crawl, &site, |c| {
+        c.max_tasks(1);
+    });
     assert!(run.report.stats.len() > 200);
     assert_eq!(run.server.total_requests(), run.report.stats.len());
     assert_eq!(run.server.connections(), 1);
@@ -23,9 +25,11 @@ fn one_task_reuses_one_connection() {
 #[test]
 fn fetches_share_the_pool() {
     let site = SiteSpec { seed: 6, ..SiteSpec::with_pages(300) }.generate();
-    let run = Run::new(callback::crawl, &site, |c| c.max_tasks = 4);
+    let run = Run::new(callback::crawl, &site, |c| {
+        c.max_tasks(4);
+    });
     let connections = run.server.connections();
-    assert!(connections <= 2 * run.config.max_tasks, "{connections} connections");
+    assert!(connections <= 2 * run.config.max_tasks(), "{connections} connections");
 }
 
 /// A failed try's log line says in which step it failed, the context a callback's missing stack

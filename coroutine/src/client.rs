@@ -45,12 +45,12 @@ impl<M: Mode> Client<M> {
     /// The client of a crawl with `config`, on the stack `http`.
     pub fn new(config: &Config, http: Http) -> Client<M> {
         match http {
-            Http::Shared => Client::Shared(SharedHttp::new(config.timeout, config.max_tasks)),
+            Http::Shared => Client::Shared(SharedHttp::new(config.timeout(), config.max_tasks())),
             Http::Reqwest => match reqwest_client(config) {
                 Ok(client) => Client::Reqwest(client),
                 Err(e) => {
                     tracing::error!("cannot build a reqwest client ({e}); using the shared codec");
-                    Client::Shared(SharedHttp::new(config.timeout, config.max_tasks))
+                    Client::Shared(SharedHttp::new(config.timeout(), config.max_tasks()))
                 }
             },
         }
@@ -77,9 +77,9 @@ fn reqwest_client(config: &Config) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .timeout(config.timeout)
-        .connect_timeout(config.timeout)
-        .pool_max_idle_per_host(config.max_tasks)
+        .timeout(config.timeout())
+        .connect_timeout(config.timeout())
+        .pool_max_idle_per_host(config.max_tasks())
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(USER_AGENT)
         .connector_layer(MarkOpened)

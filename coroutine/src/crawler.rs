@@ -92,7 +92,7 @@ impl<M: Mode> Crawler<M> {
             seen: Guard::new(seen),
             done: Guard::new(Vec::new()),
         };
-        config.progress.queued(roots.len());
+        config.progress().queued(roots.len());
         for job in roots {
             crawler.queue.put_nowait(job);
         }
@@ -109,8 +109,8 @@ impl<M: Mode> Crawler<M> {
         crawled.unwrap_or_else(|e| {
             tracing::error!("cannot start the tokio runtime: {e}");
             let failed =
-                config.roots.iter().map(|u| FetchStatistic::failed(u.as_str(), NetError::Other));
-            Report::new(failed.collect(), 0, t0.elapsed(), config.max_tasks, false)
+                config.roots().iter().map(|u| FetchStatistic::failed(u.as_str(), NetError::Other));
+            Report::new(failed.collect(), 0, t0.elapsed(), config.max_tasks(), false)
         })
     }
 
@@ -124,11 +124,11 @@ impl<M: Mode> Crawler<M> {
     /// `crawler` is shared with the workers: an `Rc` or an `Arc`, as the runtime needs.
     pub async fn crawl(crawler: M::Ptr<Self>) -> Report {
         let t0 = Instant::now();
-        let max_tasks = crawler.config.max_tasks;
+        let max_tasks = crawler.config.max_tasks();
         let workers: Vec<_> = (0..max_tasks).map(|_| M::spawn(crawler.clone())).collect();
-        first_of(crawler.queue.join(), stopped(&crawler.config.stop)).await;
+        first_of(crawler.queue.join(), stopped(crawler.config.stop())).await;
         M::cancel(workers).await;
-        let interrupted = crawler.config.stop.is_triggered();
+        let interrupted = crawler.config.stop().is_triggered();
         let done = crawler.done.with(std::mem::take);
         Report::new(done, crawler.queue.len(), t0.elapsed(), max_tasks, interrupted)
     }
@@ -141,7 +141,7 @@ impl<M: Mode> Crawler<M> {
     pub async fn work(&self) {
         loop {
             let job = self.queue.get().await;
-            self.config.progress.started();
+            self.config.progress().started();
             // Boxed: the fetch's state lives on the heap only while it runs, so a worker idle in
             // `get` (ten thousand of them at C10K) is not the size of a fetch in flight.
             let step = CatchUnwind(Box::pin(self.fetch(&job))).await.unwrap_or_else(|| {
@@ -149,11 +149,11 @@ impl<M: Mode> Crawler<M> {
                 Step::failed(&job.url, NetError::Other)
             });
             self.done.with(|done| done.push(step.stat));
-            self.config.progress.queued(step.jobs.len());
+            self.config.progress().queued(step.jobs.len());
             for next in step.jobs {
                 self.queue.put_nowait(next);
             }
-            self.config.progress.done();
+            self.config.progress().done();
             self.queue.task_done();
         }
     }
@@ -161,9 +161,9 @@ impl<M: Mode> Crawler<M> {
     /// Fetches one URL, retrying network errors up to `max_tries` requests in all, each bounded
     /// by `--timeout` (body included), and returns its record and the jobs it leads to.
     pub async fn fetch(&self, job: &Job) -> Step {
-        let mut tries = Tries::new(self.config.max_tries);
+        let mut tries = Tries::new(self.config.max_tries());
         let fetched = loop {
-            let got = M::timeout(self.config.timeout, self.client.get(&job.url)).await;
+            let got = M::timeout(self.config.timeout(), self.client.get(&job.url)).await;
             match got.unwrap_or(Err(NetError::Timeout)) {
                 Err(e) if tries.again(&job.url, e) => continue,
                 fetched => break fetched,
@@ -199,7 +199,8 @@ async fn first_of(a: impl Future<Output = ()>, b: impl Future<Output = ()>) {
 async fn stopped(stop: &Stop) {
     let waiting: Arc<Mutex<Option<Waker>>> = Arc::default();
     let hook = waiting.clone();
-    stop.on_stop(move || {
+    // Registered while this future lives: dropped with it when the crawl ends first.
+    let _on_stop = stop.on_stop(move || {
         if let Some(waker) = hook.lock().unwrap_or_else(PoisonError::into_inner).take() {
             waker.wake();
         }

@@ -15,8 +15,8 @@ use testsite::conformance::Run;
 fn no_worker_outlives_crawl() {
     let site = SiteSpec { seed: 3, ..SiteSpec::with_pages(50) }.generate();
     let server = site.serve("127.0.0.1:0").expect("test site starts");
-    let mut config = Config::new([server.url().as_str()]).expect("valid root");
-    config.max_tasks = 20;
+    let config =
+        Config::builder([server.url().as_str()]).max_tasks(20).build().expect("valid root");
     let owners = CurrentThread::block_on(async {
         let crawler = Rc::new(Crawler::<CurrentThread>::new(&config, Http::Shared));
         let report = Crawler::<CurrentThread>::crawl(crawler.clone()).await;
@@ -40,7 +40,9 @@ fn shared_http_reuses_one_connection() {
     let crawl = |c: &Config| {
         coroutine::crawl_with(c, Options { runtime: Runtime::CurrentThread, http: Http::Shared })
     };
-    let run = Run::new(crawl, &site, |c| c.max_tasks = 1);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tasks(1);
+    });
     assert!(run.report.stats.len() > 200);
     assert_eq!(run.server.total_requests(), run.report.stats.len());
     assert_eq!(run.server.connections(), 1);
@@ -53,7 +55,9 @@ fn reqwest_pool_is_shared() {
     let crawl = |c: &Config| {
         coroutine::crawl_with(c, Options { runtime: Runtime::MultiThread, http: Http::Reqwest })
     };
-    let run = Run::new(crawl, &site, |c| c.max_tasks = 4);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tasks(4);
+    });
     let connections = run.server.connections();
-    assert!(connections <= 2 * run.config.max_tasks, "{connections} connections");
+    assert!(connections <= 2 * run.config.max_tasks(), "{connections} connections");
 }

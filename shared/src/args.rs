@@ -53,32 +53,27 @@ impl TryFrom<Args> for Config {
     type Error = Error;
 
     fn try_from(args: Args) -> Result<Config, Error> {
-        let mut config = Config::new(&args.roots)?;
-        if args.max_tasks == 0 {
-            return Err(Error::BadFlag("--max-tasks must be at least 1".into()));
-        }
-        if args.max_tries == 0 {
-            return Err(Error::BadFlag("--max-tries must be at least 1".into()));
-        }
         if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout < 1e9) {
             return Err(Error::BadFlag(format!(
                 "--timeout must be a positive number of seconds, not {}",
                 args.timeout
             )));
         }
+        let mut builder = Config::builder(&args.roots);
         if let Some(pattern) = &args.exclude {
-            config = config.with_exclude(pattern)?;
+            builder.exclude(pattern);
         }
-        config.max_tasks = args.max_tasks;
-        config.max_redirect = args.max_redirect;
-        config.max_tries = args.max_tries;
-        config.lenient = args.lenient;
-        config.timeout = Duration::from_secs_f64(args.timeout);
-        config.max_pages = args.max_pages;
-        config.max_depth = args.max_depth;
-        config.json = args.json;
-        config.verbosity = (args.verbose.min(3) as i8) - (args.quiet.min(2) as i8);
-        Ok(config)
+        builder
+            .max_tasks(args.max_tasks)
+            .max_redirect(args.max_redirect)
+            .max_tries(args.max_tries)
+            .lenient(args.lenient)
+            .timeout(Duration::from_secs_f64(args.timeout))
+            .max_pages(args.max_pages)
+            .max_depth(args.max_depth)
+            .json(args.json)
+            .verbosity((args.verbose.min(3) as i8) - (args.quiet.min(2) as i8))
+            .build()
     }
 }
 
@@ -126,10 +121,10 @@ mod tests {
             "-vv",
         ])
         .unwrap();
-        assert_eq!((c.max_tasks, c.max_redirect, c.max_tries), (3, 2, 5));
-        assert!(c.exclude.unwrap().is_match("http://x.org/a.png"));
-        assert!(c.lenient && c.json);
-        assert_eq!(c.timeout, Duration::from_millis(1500));
-        assert_eq!((c.max_pages, c.max_depth, c.verbosity), (Some(7), Some(4), 2));
+        assert_eq!((c.max_tasks(), c.max_redirect(), c.max_tries()), (3, 2, 5));
+        assert!(c.exclude().unwrap().is_match("http://x.org/a.png"));
+        assert!(c.lenient() && c.json());
+        assert_eq!(c.timeout(), Duration::from_millis(1500));
+        assert_eq!((c.max_pages(), c.max_depth(), c.verbosity()), (Some(7), Some(4), 2));
     }
 }

@@ -81,14 +81,14 @@ fn run<M: clap::Args>(
             return ExitCode::from(exit.code);
         }
     };
-    let line = ProgressLine::start(&config.progress, config.verbosity);
-    init_logging_above(config.verbosity, line.bar.clone());
+    let line = ProgressLine::start(config.progress(), config.verbosity());
+    init_logging_above(config.verbosity(), line.bar.clone());
     // `--max-tasks 10000` needs 10,000 sockets at once, ten times the usual soft limit on open
     // files; the hard limit is usually far higher, and raising up to it needs no privilege.
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
         tracing::warn!("cannot raise the limit on open files: {e}");
     }
-    let stop = config.stop.clone();
+    let stop = config.stop().clone();
     let bar = line.bar.clone();
     let handler = ctrlc::set_handler(move || {
         if stop.is_triggered() {
@@ -111,7 +111,7 @@ fn run<M: clap::Args>(
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let out = if config.json { report.json_lines() } else { report.text() };
+    let out = if config.json() { report.json_lines() } else { report.text() };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
@@ -391,6 +391,6 @@ mod tests {
     #[test]
     fn good_arguments_crawl() {
         let config = parse(["threads", "x.org", "--json"]).unwrap();
-        assert!(config.json);
+        assert!(config.json());
     }
 }

@@ -9,34 +9,38 @@ use url::{Host, Url};
 use crate::{Error, Progress, Stop};
 
 /// A validated crawl configuration: what every model's `crawl(&Config)` takes.
+///
+/// Its fields are private and checked once, when it is built ([`Config::builder`], or
+/// [`Config::new`] for the defaults): a `Config` cannot hold zero tasks, zero tries, a zero
+/// timeout or a root that is not a URL, whether it comes from the command line or from code.
+/// The two live handles it carries, [`Stop`] and [`Progress`], are shared by its clones.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// let config = shared::Config::builder(["127.0.0.1:8080"])
+///     .max_tasks(4)
+///     .timeout(Duration::from_secs(2))
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.max_tasks(), 4);
+/// assert!(shared::Config::builder(["x.org"]).max_tasks(0).build().is_err());
+/// ```
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The roots, normalized and deduplicated, in the order given.
-    pub roots: Vec<Url>,
-    /// Most fetches in flight at once (at least 1).
-    pub max_tasks: usize,
-    /// Longest redirect chain followed.
-    pub max_redirect: u32,
-    /// Requests in total per URL before a network error is final (at least 1).
-    pub max_tries: u32,
-    /// URLs matching this are skipped (roots excepted).
-    pub exclude: Option<Regex>,
-    /// Lenient host matching instead of strict.
-    pub lenient: bool,
-    /// Timeout of one request, from connect to the end of the body.
-    pub timeout: Duration,
-    /// Cap on the number of URLs ever enqueued.
-    pub max_pages: Option<usize>,
-    /// Cap on the link distance from a root.
-    pub max_depth: Option<u32>,
-    /// JSON Lines report instead of text.
-    pub json: bool,
-    /// Logging level: 0 warnings, 1 info, 2 debug, 3 trace, -1 errors only, -2 nothing.
-    pub verbosity: i8,
-    /// Fired by Ctrl-C: the crawl stops taking URLs and returns what it has.
-    pub stop: Stop,
-    /// Counted by the model as it crawls (URLs queued, in flight, done), for the progress line.
-    pub progress: Progress,
+    roots: Vec<Url>,
+    max_tasks: usize,
+    max_redirect: u32,
+    max_tries: u32,
+    exclude: Option<Regex>,
+    lenient: bool,
+    timeout: Duration,
+    max_pages: Option<usize>,
+    max_depth: Option<u32>,
+    json: bool,
+    verbosity: i8,
+    stop: Stop,
+    progress: Progress,
 }
 
 impl Config {
@@ -45,8 +49,8 @@ impl Config {
     /// # Examples
     /// ```
     /// let config = shared::Config::new(["example.com/a#top"]).unwrap();
-    /// assert_eq!(config.roots[0].as_str(), "http://example.com/a");
-    /// assert_eq!(config.max_tasks, 10);
+    /// assert_eq!(config.roots()[0].as_str(), "http://example.com/a");
+    /// assert_eq!(config.max_tasks(), 10);
     /// assert!(shared::Config::new(["ftp://example.com/"]).is_err());
     /// ```
     pub fn new<I, S>(roots: I) -> Result<Config, Error>
@@ -54,18 +58,18 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut parsed: Vec<Url> = Vec::new();
-        for root in roots {
-            let url = parse_root(root.as_ref())?;
-            if !parsed.contains(&url) {
-                parsed.push(url);
-            }
-        }
-        if parsed.is_empty() {
-            return Err(Error::BadFlag("at least one ROOT is required".into()));
-        }
-        Ok(Config {
-            roots: parsed,
+        Config::builder(roots).build()
+    }
+
+    /// A builder with the contract's defaults for the given roots, checked by
+    /// [`ConfigBuilder::build`].
+    pub fn builder<I, S>(roots: I) -> ConfigBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        ConfigBuilder {
+            roots: roots.into_iter().map(|r| r.as_ref().to_string()).collect(),
             max_tasks: 10,
             max_redirect: 10,
             max_tries: 4,
@@ -78,14 +82,215 @@ impl Config {
             verbosity: 0,
             stop: Stop::new(),
             progress: Progress::new(),
-        })
+        }
     }
 
-    /// Sets `--exclude`, compiling the pattern.
-    pub fn with_exclude(mut self, pattern: &str) -> Result<Config, Error> {
-        let re = Regex::new(pattern).map_err(|e| Error::BadRegex(one_line(&e.to_string())))?;
-        self.exclude = Some(re);
-        Ok(self)
+    /// The roots, normalized and deduplicated, in the order given.
+    pub fn roots(&self) -> &[Url] {
+        &self.roots
+    }
+
+    /// Most fetches in flight at once (at least 1).
+    pub fn max_tasks(&self) -> usize {
+        self.max_tasks
+    }
+
+    /// Longest redirect chain followed.
+    pub fn max_redirect(&self) -> u32 {
+        self.max_redirect
+    }
+
+    /// Requests in total per URL before a network error is final (at least 1).
+    pub fn max_tries(&self) -> u32 {
+        self.max_tries
+    }
+
+    /// URLs matching this are skipped (roots excepted).
+    pub fn exclude(&self) -> Option<&Regex> {
+        self.exclude.as_ref()
+    }
+
+    /// Lenient host matching instead of strict.
+    pub fn lenient(&self) -> bool {
+        self.lenient
+    }
+
+    /// Timeout of one request, from connect to the end of the body (more than zero).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Cap on the number of URLs ever enqueued.
+    pub fn max_pages(&self) -> Option<usize> {
+        self.max_pages
+    }
+
+    /// Cap on the link distance from a root.
+    pub fn max_depth(&self) -> Option<u32> {
+        self.max_depth
+    }
+
+    /// JSON Lines report instead of text.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Logging level: 0 warnings, 1 info, 2 debug, 3 trace, -1 errors only, -2 nothing.
+    pub fn verbosity(&self) -> i8 {
+        self.verbosity
+    }
+
+    /// Fired by Ctrl-C: the crawl stops taking URLs and returns what it has.
+    pub fn stop(&self) -> &Stop {
+        &self.stop
+    }
+
+    /// Counted by the model as it crawls (URLs queued, in flight, done), for the progress line.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+}
+
+/// The settings of a [`Config`] before they are checked: set what differs from the contract's
+/// defaults, then [`build`](ConfigBuilder::build). Its errors are the command line's (one line
+/// each, exit 2 from a binary).
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    roots: Vec<String>,
+    max_tasks: usize,
+    max_redirect: u32,
+    max_tries: u32,
+    exclude: Option<String>,
+    lenient: bool,
+    timeout: Duration,
+    max_pages: Option<usize>,
+    max_depth: Option<u32>,
+    json: bool,
+    verbosity: i8,
+    stop: Stop,
+    progress: Progress,
+}
+
+impl ConfigBuilder {
+    /// The roots as given so far (checked by `build`).
+    pub fn roots(&self) -> &[String] {
+        &self.roots
+    }
+
+    /// One more root.
+    pub fn root(&mut self, root: &str) -> &mut Self {
+        self.roots.push(root.to_string());
+        self
+    }
+
+    /// `--max-tasks`: most fetches in flight at once (0 is refused by `build`).
+    pub fn max_tasks(&mut self, max_tasks: usize) -> &mut Self {
+        self.max_tasks = max_tasks;
+        self
+    }
+
+    /// `--max-redirect`: longest redirect chain followed.
+    pub fn max_redirect(&mut self, max_redirect: u32) -> &mut Self {
+        self.max_redirect = max_redirect;
+        self
+    }
+
+    /// `--max-tries`: requests in total per URL (0 is refused by `build`).
+    pub fn max_tries(&mut self, max_tries: u32) -> &mut Self {
+        self.max_tries = max_tries;
+        self
+    }
+
+    /// `--exclude`: a regular expression, compiled by `build`.
+    pub fn exclude(&mut self, pattern: &str) -> &mut Self {
+        self.exclude = Some(pattern.to_string());
+        self
+    }
+
+    /// `--lenient`: lenient host matching.
+    pub fn lenient(&mut self, lenient: bool) -> &mut Self {
+        self.lenient = lenient;
+        self
+    }
+
+    /// `--timeout`: of one request, body included (zero is refused by `build`).
+    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `--max-pages`: never enqueue more URLs than this in total.
+    pub fn max_pages(&mut self, max_pages: Option<usize>) -> &mut Self {
+        self.max_pages = max_pages;
+        self
+    }
+
+    /// `--max-depth`: never enqueue links farther from a root than this.
+    pub fn max_depth(&mut self, max_depth: Option<u32>) -> &mut Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// `--json`: the report as JSON Lines.
+    pub fn json(&mut self, json: bool) -> &mut Self {
+        self.json = json;
+        self
+    }
+
+    /// `-v` / `-q`: the logging level (see [`Config::verbosity`]).
+    pub fn verbosity(&mut self, verbosity: i8) -> &mut Self {
+        self.verbosity = verbosity;
+        self
+    }
+
+    /// The Ctrl-C signal the crawl obeys (a new one by default).
+    pub fn stop(&mut self, stop: Stop) -> &mut Self {
+        self.stop = stop;
+        self
+    }
+
+    /// Checks every setting and makes the [`Config`]: the first bad one is the error.
+    pub fn build(&self) -> Result<Config, Error> {
+        let mut roots: Vec<Url> = Vec::new();
+        for root in &self.roots {
+            let url = parse_root(root)?;
+            if !roots.contains(&url) {
+                roots.push(url);
+            }
+        }
+        if roots.is_empty() {
+            return Err(Error::BadFlag("at least one ROOT is required".into()));
+        }
+        if self.max_tasks == 0 {
+            return Err(Error::BadFlag("--max-tasks must be at least 1".into()));
+        }
+        if self.max_tries == 0 {
+            return Err(Error::BadFlag("--max-tries must be at least 1".into()));
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::BadFlag("--timeout must be more than 0 seconds".into()));
+        }
+        let exclude = match &self.exclude {
+            Some(pattern) => {
+                Some(Regex::new(pattern).map_err(|e| Error::BadRegex(one_line(&e.to_string())))?)
+            }
+            None => None,
+        };
+        Ok(Config {
+            roots,
+            max_tasks: self.max_tasks,
+            max_redirect: self.max_redirect,
+            max_tries: self.max_tries,
+            exclude,
+            lenient: self.lenient,
+            timeout: self.timeout,
+            max_pages: self.max_pages,
+            max_depth: self.max_depth,
+            json: self.json,
+            verbosity: self.verbosity,
+            stop: self.stop.clone(),
+            progress: self.progress.clone(),
+        })
     }
 }
 

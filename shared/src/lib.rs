@@ -51,7 +51,7 @@ pub mod stop;
 
 #[cfg(feature = "cli")]
 pub use args::Args;
-pub use config::Config;
+pub use config::{Config, ConfigBuilder};
 pub use error::{Error, NetError};
 pub use http::Response;
 pub use page::Outcome;
@@ -59,4 +59,4 @@ pub use policy::Policy;
 pub use progress::Progress;
 pub use report::{FetchStatistic, Report};
 pub use seen::{Admit, Job, Seen, SeenCell, Step, Tries, step};
-pub use stop::Stop;
+pub use stop::{OnStop, Stop};

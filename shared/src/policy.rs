@@ -21,11 +21,11 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The policy of a crawl: root domains from `config.roots`, `--lenient`, `--exclude`.
+    /// The policy of a crawl: root domains from `config.roots()`, `--lenient`, `--exclude`.
     pub fn new(config: &Config) -> Policy {
-        let lenient = config.lenient;
+        let lenient = config.lenient();
         let root_domains = config
-            .roots
+            .roots()
             .iter()
             .filter_map(|root| match root.host()? {
                 Host::Domain(d) if lenient => Some(last_two_labels(d).to_string()),
@@ -33,7 +33,7 @@ impl Policy {
                 ip => Some(ip.to_string()),
             })
             .collect();
-        Policy { root_domains, lenient, exclude: config.exclude.clone() }
+        Policy { root_domains, lenient, exclude: config.exclude().cloned() }
     }
 
     /// Whether a link to `url` may be crawled: http or https, an allowed host, not excluded.
@@ -97,12 +97,11 @@ mod tests {
     use super::*;
 
     fn policy(roots: &[&str], lenient: bool, exclude: Option<&str>) -> Policy {
-        let mut config = Config::new(roots).unwrap();
+        let mut config = Config::builder(roots);
         if let Some(p) = exclude {
-            config = config.with_exclude(p).unwrap();
+            config.exclude(p);
         }
-        config.lenient = lenient;
-        Policy::new(&config)
+        Policy::new(&config.lenient(lenient).build().unwrap())
     }
 
     fn ok(p: &Policy, url: &str) -> bool {

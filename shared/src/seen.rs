@@ -50,15 +50,15 @@ impl Seen {
     /// The seen-set of a new crawl, with the roots already in it, and the roots' jobs.
     pub fn new(config: &Config) -> (Seen, Vec<Job>) {
         let seen = Seen {
-            urls: config.roots.iter().cloned().collect(),
-            max_pages: config.max_pages,
-            max_depth: config.max_depth,
-            max_redirect: config.max_redirect,
+            urls: config.roots().iter().cloned().collect(),
+            max_pages: config.max_pages(),
+            max_depth: config.max_depth(),
+            max_redirect: config.max_redirect(),
         };
         let jobs = config
-            .roots
+            .roots()
             .iter()
-            .map(|url| Job { url: url.clone(), max_redirect: config.max_redirect, depth: 0 })
+            .map(|url| Job { url: url.clone(), max_redirect: config.max_redirect(), depth: 0 })
             .collect();
         (seen, jobs)
     }
@@ -321,8 +321,7 @@ mod tests {
     /// --max-pages counts roots; refused links stay unseen but count as new.
     #[test]
     fn max_pages() {
-        let mut config = Config::new(["http://h/"]).unwrap();
-        config.max_pages = Some(2);
+        let config = Config::builder(["http://h/"]).max_pages(Some(2)).build().unwrap();
         let (mut seen, jobs) = Seen::new(&config);
         let links = [url("http://h/a"), url("http://h/b")];
         let (num_new, next) = seen.add_links(&jobs[0], &links);
@@ -334,8 +333,7 @@ mod tests {
     /// --max-depth refuses links deeper than N; a redirect keeps the depth.
     #[test]
     fn max_depth() {
-        let mut config = Config::new(["http://h/"]).unwrap();
-        config.max_depth = Some(1);
+        let config = Config::builder(["http://h/"]).max_depth(Some(1)).build().unwrap();
         let (mut seen, jobs) = Seen::new(&config);
         let (_, next) = seen.add_links(&jobs[0], &[url("http://h/a")]);
         let (num_new, deeper) = seen.add_links(&next[0], &[url("http://h/b")]);
@@ -347,8 +345,7 @@ mod tests {
     /// A redirect is followed once, and not at all when the budget is spent.
     #[test]
     fn redirect_budget() {
-        let mut config = Config::new(["http://h/"]).unwrap();
-        config.max_redirect = 0;
+        let config = Config::builder(["http://h/"]).max_redirect(0).build().unwrap();
         let (mut seen, jobs) = Seen::new(&config);
         assert_eq!(seen.add_redirect(&jobs[0], &url("http://h/x")), None);
         assert!(!seen.contains(&url("http://h/x")));
@@ -399,7 +396,7 @@ mod tests {
         }
         let moved = step(&policy, root, redirect(), &mut plain);
         assert_eq!(moved.stat.next_url.as_deref(), Some("http://h/moved"));
-        assert_eq!(moved.jobs[0].max_redirect, config.max_redirect - 1);
+        assert_eq!(moved.jobs[0].max_redirect, config.max_redirect() - 1);
         assert!(step(&policy, root, redirect(), &mut plain).jobs.is_empty(), "seen now");
         let failed = step(&policy, root, Err(NetError::Timeout), &mut plain);
         assert_eq!(failed.stat.exception.as_deref(), Some("Timeout: timed out"));

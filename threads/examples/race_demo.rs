@@ -49,8 +49,10 @@ fn main() {
             // answers them together: the workers parse the same links at the same moment.
             let server =
                 site.clone().with_barrier(threads).serve("127.0.0.1:0").expect("test site starts");
-            let mut config = Config::new([server.url().as_str()]).expect("valid root");
-            config.max_tasks = threads;
+            let config = Config::builder([server.url().as_str()])
+                .max_tasks(threads)
+                .build()
+                .expect("valid root");
             let report = Crawler::new(&config, mode).crawl();
             let fetched = report.stats.len();
             let distinct = report.stats.iter().map(|s| &s.url).collect::<HashSet<_>>().len();

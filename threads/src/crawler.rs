@@ -53,12 +53,12 @@ impl Crawler {
         let crawler = Crawler {
             config: config.clone(),
             policy: Policy::new(config),
-            client: Client::new(http, config.timeout, config.max_tasks),
+            client: Client::new(http, config.timeout(), config.max_tasks()),
             queue: JoinableQueue::new(),
             seen: SeenSet::new(seen, mode),
             done: Mutex::new(Vec::new()),
         };
-        crawler.config.progress.queued(roots.len());
+        crawler.config.progress().queued(roots.len());
         for job in roots {
             crawler.queue.put(job);
         }
@@ -75,15 +75,16 @@ impl Crawler {
     /// workers still inside a fetch finish it on their own, detached.
     pub fn crawl(self: &Arc<Self>) -> Report {
         let t0 = Instant::now();
-        // Ctrl-C closes the queue. A weak reference: the hook outlives the crawl in `config.stop`.
+        // Ctrl-C closes the queue, for as long as the crawl holds the registration. A weak
+        // reference: workers still detached after an interrupt may outlive it.
         let weak: Weak<Crawler> = Arc::downgrade(self);
-        self.config.stop.on_stop(move || {
+        let _on_stop = self.config.stop().on_stop(move || {
             if let Some(crawler) = weak.upgrade() {
                 crawler.queue.close();
             }
         });
-        let mut workers: Vec<JoinHandle<()>> = Vec::with_capacity(self.config.max_tasks);
-        for i in 0..self.config.max_tasks {
+        let mut workers: Vec<JoinHandle<()>> = Vec::with_capacity(self.config.max_tasks());
+        for i in 0..self.config.max_tasks() {
             let crawler = self.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("worker-{i}"))
@@ -92,7 +93,7 @@ impl Crawler {
                 Ok(worker) => workers.push(worker),
                 Err(e) => {
                     // Out of threads: crawl with those we have (the first failure says it all).
-                    tracing::error!("started {i} of {} workers: {e}", self.config.max_tasks);
+                    tracing::error!("started {i} of {} workers: {e}", self.config.max_tasks());
                     break;
                 }
             }
@@ -101,7 +102,7 @@ impl Crawler {
             self.work_here();
         }
         self.queue.join();
-        let interrupted = self.config.stop.is_triggered();
+        let interrupted = self.config.stop().is_triggered();
         self.queue.close();
         if !interrupted {
             for worker in workers {
@@ -112,7 +113,7 @@ impl Crawler {
         // Ctrl-C came are in neither Todo nor Done.
         let todo = self.queue.len();
         let done = std::mem::take(&mut *self.done.lock().unwrap_or_else(PoisonError::into_inner));
-        Report::new(done, todo, t0.elapsed(), self.config.max_tasks, interrupted)
+        Report::new(done, todo, t0.elapsed(), self.config.max_tasks(), interrupted)
     }
 
     /// If no thread could be started, the calling thread works until the queue is empty.
@@ -139,18 +140,18 @@ impl Crawler {
     /// failed record. A `task_done` follows whatever happened, and the worker lives on: a lost
     /// `task_done` would leave `join` waiting forever, and a dead worker its share undone.
     fn process(&self, job: &Job, fetch: impl FnOnce() -> Step) {
-        self.config.progress.started();
+        self.config.progress().started();
         let step = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
             tracing::error!("bug: fetching {} panicked", job.url);
             Step::failed(&job.url, NetError::Other)
         });
         // Record, then put: the links are queued only once their page is on record.
         self.record(step.stat);
-        self.config.progress.queued(step.jobs.len());
+        self.config.progress().queued(step.jobs.len());
         for next in step.jobs {
             self.queue.put(next);
         }
-        self.config.progress.done();
+        self.config.progress().done();
         self.queue.task_done();
     }
 
@@ -158,7 +159,7 @@ impl Crawler {
     /// its record and the jobs it leads to. The thread blocks in `get`; the only lock taken is
     /// the seen-set's, inside the outcome step.
     pub fn fetch(&self, job: &Job) -> Step {
-        let mut tries = Tries::new(self.config.max_tries);
+        let mut tries = Tries::new(self.config.max_tries());
         let fetched = loop {
             match self.client.get(&job.url) {
                 Err(e) if tries.again(&job.url, e) => continue,

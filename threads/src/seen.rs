@@ -110,8 +110,7 @@ mod tests {
     use shared::Config;
 
     fn setup() -> (Seen, Job, Vec<Url>) {
-        let mut config = Config::new(["http://h/"]).unwrap();
-        config.max_pages = Some(3);
+        let config = Config::builder(["http://h/"]).max_pages(Some(3)).build().unwrap();
         let (seen, roots) = Seen::new(&config);
         let links = ["http://h/", "http://h/a", "http://h/b", "http://h/c"]
             .map(|u| Url::parse(u).unwrap())

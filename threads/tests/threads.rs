@@ -12,11 +12,13 @@ use threads::{Crawler, SeenMode};
 #[test]
 fn workers_reuse_keep_alive_connections() {
     let site = SiteSpec { seed: 5, ..SiteSpec::with_pages(300) }.generate();
-    let run = Run::new(threads::crawl, &site, |c| c.max_tasks = 4);
+    let run = Run::new(threads::crawl, &site, |c| {
+        c.max_tasks(4);
+    });
     assert!(run.report.stats.len() > 300);
     assert_eq!(run.server.total_requests(), run.report.stats.len());
     let connections = run.server.connections();
-    assert!(connections <= 2 * run.config.max_tasks, "{connections} connections");
+    assert!(connections <= 2 * run.config.max_tasks(), "{connections} connections");
 }
 
 /// The racy seen-set may fetch a URL twice, but it never loses one, and every fetch it makes is
@@ -41,8 +43,7 @@ fn racy_crawl_loses_no_url_and_records_every_fetch() {
         site = site.page(leaf, &[]);
     }
     let server = site.serve("127.0.0.1:0").unwrap();
-    let mut config = Config::new([server.url().as_str()]).unwrap();
-    config.max_tasks = 8;
+    let config = Config::builder([server.url().as_str()]).max_tasks(8).build().unwrap();
     let window = Duration::from_millis(5);
     let report = Crawler::new(&config, SeenMode::Racy { window }).crawl();
     let expected = site.expected(&config);

@@ -71,7 +71,7 @@ impl Mode for Handmade {
     type Worker = JoinHandle;
 
     fn client(config: &Config, _http: Http) -> Self::Client {
-        SharedHttp::new(config.timeout, config.max_tasks)
+        SharedHttp::new(config.timeout(), config.max_tasks())
     }
 
     fn share<T>(value: T) -> Rc<T> {

@@ -88,16 +88,16 @@ impl Site {
     /// parsed in the order their fetches end (ties in the order they started).
     fn simulate(&self, config: &Config, max_tasks: usize) -> (Vec<Expected>, Duration) {
         let policy = Policy::new(config);
-        let origin = config.roots[0].origin();
-        let mut seen: HashSet<Url> = config.roots.iter().cloned().collect();
+        let origin = config.roots()[0].origin();
+        let mut seen: HashSet<Url> = config.roots().iter().cloned().collect();
         let mut queue: VecDeque<Visit> = config
-            .roots
+            .roots()
             .iter()
-            .map(|url| Visit { url: url.clone(), max_redirect: config.max_redirect, depth: 0 })
+            .map(|url| Visit { url: url.clone(), max_redirect: config.max_redirect(), depth: 0 })
             .collect();
         let admit = |seen: &HashSet<Url>, depth: u32| {
-            config.max_depth.is_none_or(|max| depth <= max)
-                && config.max_pages.is_none_or(|max| seen.len() < max)
+            config.max_depth().is_none_or(|max| depth <= max)
+                && config.max_pages().is_none_or(|max| seen.len() < max)
         };
         let mut records = Vec::new();
         // Fetches under way, by (end, start order); the visits themselves by start order.
@@ -183,7 +183,7 @@ impl Site {
                                 seen.insert(link.clone());
                                 queue.push_back(Visit {
                                     url: link,
-                                    max_redirect: config.max_redirect,
+                                    max_redirect: config.max_redirect(),
                                     depth: visit.depth + 1,
                                 });
                             }
@@ -218,18 +218,18 @@ impl Site {
                 },
                 Resource::Fault(Fault::Trickle { len, chunk, interval }) => {
                     let takes = *interval * (len.div_ceil((*chunk).max(1)) as u32);
-                    if takes * 2 < config.timeout {
+                    if takes * 2 < config.timeout() {
                         Answer::Body { status: 200, content_type: Some("text/html"), links: &[] }
                     } else {
                         assert!(
-                            takes > config.timeout * 2,
+                            takes > config.timeout() * 2,
                             "a trickle this close to the timeout has no one right answer"
                         );
                         Answer::Fail
                     }
                 }
                 Resource::Fault(Fault::FlakyClose { failures, then }) => {
-                    if (config.max_tries as usize) > *failures {
+                    if (config.max_tries() as usize) > *failures {
                         resource = then;
                         continue;
                     }
@@ -249,9 +249,7 @@ mod tests {
     use crate::{Latency, SiteSpec};
 
     fn config(max_redirect: u32) -> Config {
-        let mut c = Config::new(["http://127.0.0.1:9/"]).unwrap();
-        c.max_redirect = max_redirect;
-        c
+        Config::builder(["http://127.0.0.1:9/"]).max_redirect(max_redirect).build().unwrap()
     }
 
     /// The chapter's redirect join: foo and bar redirect to baz, which is fetched once.

@@ -24,7 +24,9 @@ pub fn link(crawl: CrawlFn) {
 /// foo links to bar, bar links back to foo: each fetched once, bar's link is not new.
 pub fn link_cycle(crawl: CrawlFn) {
     let site = Site::new().page("/", &["/foo"]).page("/foo", &["/bar"]).page("/bar", &["/foo"]);
-    let run = Run::new(crawl, &site, |c| c.max_tasks = 1);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tasks(1);
+    });
     run.assert_done(&["/", "/bar", "/foo"]);
     assert_eq!((run.stat("/foo").num_urls, run.stat("/foo").num_new_urls), (1, 1));
     assert_eq!((run.stat("/bar").num_urls, run.stat("/bar").num_new_urls), (1, 0));
@@ -59,7 +61,9 @@ pub fn port_is_ignored(crawl: CrawlFn) {
     let (_reserved, port) = super::closed_port();
     let other = format!("http://127.0.0.1:{port}/elsewhere");
     let site = Site::new().page("/", &[&other]);
-    let run = Run::new(crawl, &site, |c| c.max_tries = 1);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tries(1);
+    });
     assert_eq!(run.stat("/").num_urls, 1);
     let failed = run.report.get(&other).expect("the other port was tried");
     assert_eq!(failed.exception.as_deref(), Some("ConnectionRefused: connection refused"));
@@ -117,14 +121,20 @@ pub fn redirect_limit(crawl: CrawlFn) {
         .redirect("/r1", "/r2", 302)
         .redirect("/r2", "/end", 302)
         .page("/end", &[]);
-    let run = Run::new(crawl, &site, |c| c.max_redirect = 2);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_redirect(2);
+    });
     run.assert_done(&["/", "/r0", "/r1", "/r2"]);
     assert_eq!(run.stat("/r2").next_url.as_deref(), Some(run.url("/end").as_str()));
     assert_eq!(run.server.requests("/end"), 0);
     run.assert_oracle(&site);
-    let run = Run::new(crawl, &site, |c| c.max_redirect = 0);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_redirect(0);
+    });
     run.assert_done(&["/", "/r0"]);
-    let run = Run::new(crawl, &site, |c| c.max_redirect = 3);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_redirect(3);
+    });
     run.assert_done(&["/", "/end", "/r0", "/r1", "/r2"]);
 }
 
@@ -149,7 +159,9 @@ pub fn redirect_join(crawl: CrawlFn) {
         .redirect("/bar", "/baz", 302)
         .page("/baz", &[]);
     for max_tasks in [1, 10] {
-        let run = Run::new(crawl, &site, |c| c.max_tasks = max_tasks);
+        let run = Run::new(crawl, &site, |c| {
+            c.max_tasks(max_tasks);
+        });
         run.assert_done(&["/", "/bar", "/baz", "/foo"]);
         assert_eq!(run.server.requests("/baz"), 1);
         run.assert_each_fetched_once();
@@ -306,14 +318,15 @@ pub fn roots_and_exclude(crawl: CrawlFn) {
         .page("/skip-me", &[])
         .page("/b", &[]);
     let run = Run::new(crawl, &site, |c| {
-        let other = c.roots[0].join("/other-root").expect("valid");
-        c.roots.push(other);
-        *c = c.clone().with_exclude("skip").expect("valid regex");
+        let root = url::Url::parse(&c.roots()[0]).expect("valid");
+        let other = root.join("/other-root").expect("valid");
+        c.root(other.as_str()).exclude("skip");
     });
     run.assert_done(&["/", "/a", "/other-root"]);
     assert_eq!(run.stat("/").num_urls, 1);
     assert_eq!(run.stat("/a").num_new_urls, 0, "a root is seen from the start");
-    let excluded_root =
-        Run::new(crawl, &site, |c| *c = c.clone().with_exclude("127").expect("valid"));
+    let excluded_root = Run::new(crawl, &site, |c| {
+        c.exclude("127");
+    });
     excluded_root.assert_done(&["/"]);
 }

@@ -21,8 +21,8 @@ fn crawl_fault(crawl: CrawlFn, fault: Fault, max_tries: u32, timeout: Duration) 
 /// [`crawl_fault`] on a fault site built by the caller.
 fn crawl_site(crawl: CrawlFn, site: &Site, max_tries: u32, timeout: Duration) -> Run {
     let run = Run::new(crawl, site, |c| {
-        c.max_tries = max_tries;
-        c.timeout = timeout;
+        c.max_tries(max_tries);
+        c.timeout(timeout);
     });
     run.assert_done(&["/", "/after", "/fault"]);
     assert_eq!(run.stat("/after").status, Some(200));
@@ -89,8 +89,7 @@ pub fn fault_slow_trickle(crawl: CrawlFn) {
 pub fn fault_refused(crawl: CrawlFn) {
     let (_reserved, port) = super::closed_port();
     let root = format!("http://127.0.0.1:{port}/");
-    let mut config = Config::new([root.as_str()]).expect("valid root");
-    config.max_tries = 2;
+    let config = Config::builder([root.as_str()]).max_tries(2).build().expect("valid root");
     let report = crawl(&config);
     check_invariants(&report);
     assert_eq!(report.stats.len(), 1);

@@ -16,8 +16,8 @@ fn closing_site(k: usize) -> Site {
 fn crawl_closing(crawl: CrawlFn, site: &Site) {
     for max_tasks in [1, 4] {
         let run = Run::new(crawl, site, |c| {
-            c.max_tries = 1;
-            c.max_tasks = max_tasks;
+            c.max_tries(1);
+            c.max_tasks(max_tasks);
         });
         run.assert_oracle(site);
         run.assert_each_fetched_once();
@@ -50,8 +50,8 @@ pub fn reset_on_a_new_connection_is_a_try(crawl: CrawlFn) {
         .page("/b", &[])
         .close_idle_after(1);
     let run = Run::new(crawl, &site, |c| {
-        c.max_tries = 3;
-        c.max_tasks = 1;
+        c.max_tries(3);
+        c.max_tasks(1);
     });
     run.assert_done(&["/", "/a", "/b", "/fault"]);
     let fault = run.stat("/fault");

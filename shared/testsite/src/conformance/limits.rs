@@ -21,7 +21,9 @@ pub fn max_tasks_reached_exactly(crawl: CrawlFn) {
     for max_tasks in [3, 10] {
         let latency = Latency::Fixed(Duration::from_millis(20));
         let site = fan_out(100).with_barrier(max_tasks).with_latency(latency);
-        let run = Run::new(crawl, &site, |c| c.max_tasks = max_tasks);
+        let run = Run::new(crawl, &site, |c| {
+            c.max_tasks(max_tasks);
+        });
         assert_eq!(run.report.stats.len(), 101);
         assert_eq!(run.server.peak_in_flight(), max_tasks, "peak of simultaneous requests");
         run.assert_each_fetched_once();
@@ -46,7 +48,9 @@ pub fn max_tries_with_closed_connections(crawl: CrawlFn) {
         .fault("/flaky", Fault::FlakyClose { failures: 2, then: Box::new(page) })
         .without_keep_alive();
     for max_tries in [1, 2, 3, 4] {
-        let run = Run::new(crawl, &site, |c| c.max_tries = max_tries);
+        let run = Run::new(crawl, &site, |c| {
+            c.max_tries(max_tries);
+        });
         let s = run.stat("/flaky");
         if max_tries > 2 {
             assert_eq!(s.status, Some(200), "max_tries {max_tries}");
@@ -68,15 +72,15 @@ pub fn max_tries_with_closed_connections(crawl: CrawlFn) {
 pub fn max_pages(crawl: CrawlFn) {
     let site = SiteSpec { seed: 3, ..SiteSpec::with_pages(300) }.generate();
     let run = Run::new(crawl, &site, |c| {
-        c.max_pages = Some(50);
-        c.max_tasks = 1;
+        c.max_pages(Some(50));
+        c.max_tasks(1);
     });
     assert_eq!(run.report.stats.len(), 50);
     run.assert_oracle(&site);
     run.assert_each_fetched_once();
     let run = Run::new(crawl, &site, |c| {
-        c.max_pages = Some(50);
-        c.max_tasks = 8;
+        c.max_pages(Some(50));
+        c.max_tasks(8);
     });
     assert_eq!(run.report.stats.len(), 50);
     run.assert_each_fetched_once();
@@ -92,12 +96,18 @@ pub fn max_depth(crawl: CrawlFn) {
         .redirect("/r", "/ra", 302)
         .page("/ra", &["/rb"])
         .page("/rb", &[]);
-    let run = Run::new(crawl, &site, |c| c.max_depth = Some(1));
+    let run = Run::new(crawl, &site, |c| {
+        c.max_depth(Some(1));
+    });
     run.assert_done(&["/", "/a", "/r", "/ra"]);
     assert_eq!(run.stat("/a").num_new_urls, 1, "a refused link still counts as new");
     run.assert_oracle(&site);
-    let run = Run::new(crawl, &site, |c| c.max_depth = Some(0));
+    let run = Run::new(crawl, &site, |c| {
+        c.max_depth(Some(0));
+    });
     run.assert_done(&["/"]);
-    let run = Run::new(crawl, &site, |c| c.max_depth = Some(2));
+    let run = Run::new(crawl, &site, |c| {
+        c.max_depth(Some(2));
+    });
     run.assert_done(&["/", "/a", "/b", "/r", "/ra", "/rb"]);
 }

@@ -25,7 +25,7 @@ pub use scale::*;
 
 use crate::{Expected, ServerHandle, Site};
 use shared::progress::Snapshot;
-use shared::{Config, FetchStatistic, Report};
+use shared::{Config, ConfigBuilder, FetchStatistic, Report};
 
 /// A model's crawl function: what every scenario is given.
 pub type CrawlFn = fn(&Config) -> Report;
@@ -108,17 +108,18 @@ pub struct Run {
 
 impl Run {
     /// Serves `site`, crawls it from `/` with `tweak` applied to the default config.
-    pub fn new(crawl: CrawlFn, site: &Site, tweak: impl FnOnce(&mut Config)) -> Run {
+    pub fn new(crawl: CrawlFn, site: &Site, tweak: impl FnOnce(&mut ConfigBuilder)) -> Run {
         let server = site.serve("127.0.0.1:0").expect("test site starts");
-        let mut config = Config::new([server.url().as_str()]).expect("valid root");
-        config.timeout = Duration::from_secs(5);
-        tweak(&mut config);
+        let mut builder = Config::builder([server.url().as_str()]);
+        builder.timeout(Duration::from_secs(5));
+        tweak(&mut builder);
+        let config = builder.build().expect("a valid configuration");
         let report = crawl(&config);
         check_invariants(&report);
         if !report.interrupted {
             // The progress line's counts, at the end of a whole crawl: every URL queued was
             // taken and done, once.
-            let counted = config.progress.snapshot();
+            let counted = config.progress().snapshot();
             let expected = Snapshot { done: report.stats.len(), in_flight: 0, queued: 0 };
             assert_eq!(counted, expected, "the Progress counts disagree with the report");
         }

@@ -14,7 +14,9 @@ fn big_site() -> crate::Site {
 /// One task: every reachable URL exactly once, none missing, none twice, as the oracle says.
 pub fn generated_site_one_task(crawl: CrawlFn) {
     let site = big_site();
-    let run = Run::new(crawl, &site, |c| c.max_tasks = 1);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tasks(1);
+    });
     assert!(run.report.stats.len() > 2_000);
     run.assert_oracle(&site);
     run.assert_each_fetched_once();
@@ -23,7 +25,9 @@ pub fn generated_site_one_task(crawl: CrawlFn) {
 /// Fifty tasks: the same records as the oracle, each URL requested once.
 pub fn generated_site_fifty_tasks(crawl: CrawlFn) {
     let site = big_site();
-    let run = Run::new(crawl, &site, |c| c.max_tasks = 50);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tasks(50);
+    });
     run.assert_oracle(&site);
     run.assert_each_fetched_once();
     let new: usize = run.report.stats.iter().map(|s| s.num_new_urls).sum();
@@ -34,7 +38,9 @@ pub fn generated_site_fifty_tasks(crawl: CrawlFn) {
 /// With --max-tasks 1, two crawls of the same site give byte-identical JSON reports.
 pub fn one_task_is_deterministic(crawl: CrawlFn) {
     let site = SiteSpec { seed: 11, ..SiteSpec::with_pages(500) }.generate();
-    let run = Run::new(crawl, &site, |c| c.max_tasks = 1);
+    let run = Run::new(crawl, &site, |c| {
+        c.max_tasks(1);
+    });
     let again = crawl(&run.config);
     assert_eq!(run.report.json_lines(), again.json_lines());
     assert!(!again.interrupted);
@@ -55,9 +61,8 @@ pub(crate) fn site_to_interrupt() -> crate::Site {
 /// far and the count still to do.
 pub fn stop_prints_partial_report(crawl: CrawlFn) {
     let server = site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
-    let mut config = Config::new([server.url().as_str()]).expect("valid root");
-    config.max_tasks = 2;
-    let stop = config.stop.clone();
+    let config = Config::builder([server.url().as_str()]).max_tasks(2).build().expect("valid root");
+    let stop = config.stop().clone();
     let report = std::thread::scope(|s| {
         s.spawn(|| {
             // Wait for the event "10 requests received", then press Ctrl-C.
@@ -70,7 +75,7 @@ pub fn stop_prints_partial_report(crawl: CrawlFn) {
     assert!(report.interrupted);
     // 10 requests had arrived; at most `max_tasks` of them were still in flight.
     let done = report.stats.len();
-    assert!((10 - config.max_tasks..400).contains(&done), "{done} done");
+    assert!((10 - config.max_tasks()..400).contains(&done), "{done} done");
     assert!(report.todo > 0);
     assert!(report.text().contains("\nInterrupted\n"));
 }
