@@ -377,6 +377,24 @@ fn one_line(msg: &str) -> String {
 mod tests {
     use super::*;
 
+    /// What is meaningless at zero is refused when a `Config` is built in code, with the same
+    /// one-line errors as on the command line; the defaults build.
+    #[test]
+    fn zero_is_refused_in_code() {
+        let refused = |build: &mut ConfigBuilder| build.build().expect_err("must be refused");
+        let builder = || Config::builder(["127.0.0.1"]);
+        let e = refused(builder().max_tasks(0));
+        assert_eq!(e.to_string(), "bad flag: --max-tasks must be at least 1");
+        let e = refused(builder().max_tries(0));
+        assert_eq!(e.to_string(), "bad flag: --max-tries must be at least 1");
+        assert!(matches!(refused(builder().timeout(Duration::ZERO)), Error::BadFlag(_)));
+        assert!(matches!(refused(builder().exclude("(")), Error::BadRegex(_)));
+        let no_roots: [&str; 0] = [];
+        assert!(matches!(refused(&mut Config::builder(no_roots)), Error::BadFlag(_)));
+        let config = builder().max_tasks(1).build().unwrap();
+        assert_eq!((config.max_tasks(), config.max_tries()), (1, 4));
+    }
+
     /// A root without a scheme is http, and the normal form drops the fragment and default port.
     #[test]
     fn roots_are_normalized() {

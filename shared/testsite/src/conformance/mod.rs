@@ -11,6 +11,7 @@
 mod chapter;
 pub mod cli;
 mod faults;
+pub mod handles;
 mod keep_alive;
 mod limits;
 mod scale;
