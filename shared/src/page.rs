@@ -110,6 +110,10 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
     if !parsed {
         return Outcome::Record { stat };
     }
+    #[cfg(feature = "fault-injection")]
+    if url.path() == PANIC_IN_LINK_EXTRACTION {
+        panic!("fault injected: link extraction of {url} panics");
+    }
     // The scanner reads the body's bytes as they are (decoding only hrefs, or the whole body
     // for the multi-byte legacy charsets): no decoded copy of the page, and no DOM.
     let links: Vec<Url> = links::extract_bytes(url, body, encoding)
@@ -119,6 +123,11 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
     stat.num_urls = links.len();
     Outcome::Page { stat, links }
 }
+
+/// With the `fault-injection` feature (the conformance suite's), the path whose link extraction
+/// panics: a bug on a page, as every model must survive it.
+#[cfg(feature = "fault-injection")]
+pub const PANIC_IN_LINK_EXTRACTION: &str = "/panic-in-link-extraction";
 
 /// Splits a Content-Type into its lower-case media type and its `charset` parameter.
 ///

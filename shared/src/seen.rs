@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, PoisonError};
 
 use url::Url;
@@ -227,7 +228,14 @@ pub fn step(
         Ok(response) => response,
         Err(e) => return Step::failed(url, e),
     };
-    match interpret(policy, url, &response) {
+    // Interpretation is where the page's bytes are parsed: a bug there (a panic) is this URL's
+    // failure, in every model, never a dead worker or a crawl ended on the event loop.
+    let interpreted = catch_unwind(AssertUnwindSafe(|| interpret(policy, url, &response)));
+    let Ok(outcome) = interpreted else {
+        tracing::error!("bug: interpreting {url} panicked");
+        return Step::failed(url, NetError::Other);
+    };
+    match outcome {
         Outcome::Redirect { stat, target, allowed } => {
             let next = if allowed {
                 seen.with(|seen| seen.add_redirect(job, &target))

@@ -96,3 +96,16 @@ pub fn fault_refused(crawl: CrawlFn) {
     assert_eq!(report.stats[0].url, root);
     assert_eq!(report.stats[0].exception.as_deref(), Some("ConnectionRefused: connection refused"));
 }
+
+/// A page whose link extraction panics (a bug, injected at a reserved path) is one failed
+/// record, `Other`, fetched once and not retried; its links are never followed, and the crawl
+/// goes on around it, on every model (the event loop's included).
+pub fn panic_in_link_extraction(crawl: CrawlFn) {
+    let bug = shared::page::PANIC_IN_LINK_EXTRACTION;
+    let site = Site::new().page("/", &[bug, "/after"]).page(bug, &["/never"]).page("/after", &[]);
+    let run = Run::new(crawl, &site, |_| {});
+    run.assert_done(&["/", "/after", bug]);
+    assert_eq!(run.stat(bug).exception.as_deref(), Some("Other: network error"));
+    assert_eq!(run.stat("/after").status, Some(200));
+    run.assert_each_fetched_once();
+}

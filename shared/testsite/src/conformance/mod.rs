@@ -79,7 +79,7 @@ macro_rules! __conformance_scenarios {
             redirect_to_refused_host, not_redirects, encodings, content_types, noscript_links, xml_links,
             roots_and_exclude, max_tasks_reached_exactly, max_tries_with_closed_connections,
             fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
-            fault_slow_trickle, fault_refused, idle_close_after_each_response,
+            fault_slow_trickle, fault_refused, panic_in_link_extraction, idle_close_after_each_response,
             idle_close_after_third_response, reset_on_a_new_connection_is_a_try, max_pages, max_depth, generated_site_one_task,
             generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report);
     };
