@@ -46,9 +46,9 @@ const MODELS: &[(&str, Crawl)] = &[
     ("coroutine-handmade", |c| coroutine::crawl_with(c, options(Runtime::Handmade, Http::Shared))),
 ];
 
-/// The coroutine model's options.
-const fn options(runtime: Runtime, http: Http) -> Options {
-    Options { runtime, http }
+/// The coroutine model's options (every pair above is one it runs).
+fn options(runtime: Runtime, http: Http) -> Options {
+    Options::new(runtime, Some(http)).expect("a runtime and a stack that can run on it")
 }
 
 /// Runs every model on the site of `spec` in the group `name`; each crawl is checked to have

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use shared::NetError;
-use shared::http::{Exchange, Outcome, Session, Step, preferred_addr};
+use shared::http::{Ended, Exchange, Session, Step, preferred_addr};
 use url::Url;
 
 use crate::Error;
@@ -84,14 +84,14 @@ fn get(
             Step::Wait(_) => exchange.timed_out(),
         };
         match outcome {
-            Outcome::Response(response) => {
+            Ended::Response(response) => {
                 if response.reusable {
                     *conn = Some((stream, exchange.into_session()));
                 }
                 return Ok(());
             }
-            Outcome::Failed(error) => return Err(error),
-            Outcome::Resend => {}
+            Ended::Failed(error) => return Err(error),
+            Ended::Resend => {}
         }
     }
 }

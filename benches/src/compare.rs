@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::chart::{self, Chart, Line, Point};
-use crate::harness::{self, Outcome, run_scenario, steps};
+use crate::harness::{self, ScenarioResult, run_scenario, steps};
 use crate::models::{self, MODELS, PEERS};
 use crate::record::write_json;
 use crate::scenario;
 use crate::site::TESTSITE;
 use crate::table::{Table, scenario_table, sweep_table};
-use crate::{Error, Machine, Model, Progress};
+use crate::{Error, Machine, Model, RunProgress};
 
 /// What `compare`'s command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +58,8 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
         eprintln!("warning: cannot raise the limit on open files: {e}");
     }
     let machine = Machine::detect();
-    let harness = harness::Options { runs: options.runs, models, bin_dir, compare };
-    let progress = Progress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
+    let harness = harness::Plan { runs: options.runs, models, bin_dir, compare };
+    let progress = RunProgress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
     progress.print(&header(&machine, options.markdown));
     for note in &peer_notes {
         progress.note(note);
@@ -73,7 +73,7 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
             // The next scenario has a site of its own: say what went wrong, and go on.
             Err(e) => {
                 progress.note(&format!("error: scenario {}: {e}", scenario.name));
-                Outcome::failed(scenario, &e)
+                ScenarioResult::failed(scenario, &e)
             }
         };
         let text: Vec<String> = tables(&outcome, options.runs)
@@ -91,7 +91,7 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     if let Some(path) = &options.svg {
         chart::draw(path, &charts(&outcomes))?;
     }
-    Ok(outcomes.iter().all(Outcome::ok))
+    Ok(outcomes.iter().all(ScenarioResult::ok))
 }
 
 /// When `compare` was started by `cargo run` (which sets `CARGO`) and the crawler binaries are
@@ -142,7 +142,7 @@ fn header(machine: &Machine, markdown: bool) -> String {
 
 /// The tables of a scenario: one per level, and for a sweep the summary of all levels. A
 /// skipped scenario is a title and its reason.
-pub fn tables(outcome: &Outcome, runs: usize) -> Vec<Table> {
+pub fn tables(outcome: &ScenarioResult, runs: usize) -> Vec<Table> {
     let s = &outcome.scenario;
     let stopped = match (&outcome.skipped, &outcome.error) {
         (Some(why), _) => Some(format!("{}: skipped: {why}", s.name)),
@@ -180,7 +180,7 @@ pub fn tables(outcome: &Outcome, runs: usize) -> Vec<Table> {
 
 /// The charts of every scenario run: a bar chart of wall time for a scenario of one level, the
 /// sweep's lines for one of several.
-pub fn charts(outcomes: &[Outcome]) -> Vec<Chart> {
+pub fn charts(outcomes: &[ScenarioResult]) -> Vec<Chart> {
     let all = || MODELS.iter().chain(PEERS);
     let color = |model: &str| all().position(|m| m.name == model).unwrap_or(all().count());
     let mut charts = Vec::new();

@@ -16,7 +16,7 @@ use crate::runner::{RunOutput, run_model};
 use crate::scenario::{Ceiling, DOCS_ROOT, Scenario, SiteSource, docs_dir};
 use crate::site::{SiteProcess, command};
 use crate::stats::Summary;
-use crate::{Error, Model, Progress};
+use crate::{Error, Model, RunProgress};
 
 /// Fetch-only passes per round. The ceiling is the fastest of all of them, not their median: a
 /// ceiling is the best the site allows, and a pass slowed by a neighbour's build is not that.
@@ -24,7 +24,7 @@ pub const FETCH_ONLY_PASSES: usize = 3;
 
 /// How a scenario is run.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct Plan {
     /// Rounds: each model's runs per level (`--runs`).
     pub runs: usize,
     /// The models, in the table's order.
@@ -50,7 +50,7 @@ pub struct Level {
 
 /// What a scenario gave.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct ScenarioResult {
     /// The scenario.
     pub scenario: Scenario,
     /// Its levels, in order.
@@ -65,15 +65,15 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-impl Outcome {
+impl ScenarioResult {
     /// A scenario that could not be run to its end, and why.
-    pub fn failed(scenario: &Scenario, error: &Error) -> Outcome {
-        Outcome { error: Some(error.to_string()), ..Outcome::new(scenario) }
+    pub fn failed(scenario: &Scenario, error: &Error) -> ScenarioResult {
+        ScenarioResult { error: Some(error.to_string()), ..ScenarioResult::new(scenario) }
     }
 
     /// An outcome with nothing in it yet.
-    fn new(scenario: &Scenario) -> Outcome {
-        Outcome {
+    fn new(scenario: &Scenario) -> ScenarioResult {
+        ScenarioResult {
             scenario: scenario.clone(),
             levels: Vec::new(),
             runs: Vec::new(),
@@ -92,7 +92,7 @@ impl Outcome {
 }
 
 /// How many runs a scenario makes, for the progress line.
-pub fn steps(scenario: &Scenario, options: &Options) -> u64 {
+pub fn steps(scenario: &Scenario, options: &Plan) -> u64 {
     let passes = if scenario.ceiling == Ceiling::FetchOnly { FETCH_ONLY_PASSES } else { 0 };
     let per_round = options.models.len() + passes;
     let baselines = if scenario.rss_per_fetch { options.models.len() } else { 0 };
@@ -103,8 +103,8 @@ pub fn steps(scenario: &Scenario, options: &Options) -> u64 {
 /// recorded so far.
 struct Session<'a> {
     scenario: &'a Scenario,
-    options: &'a Options,
-    progress: &'a Progress,
+    options: &'a Plan,
+    progress: &'a RunProgress,
     /// The test site's process, checked on after every run.
     site: SiteProcess,
     /// The URL every model starts from.
@@ -193,13 +193,13 @@ impl Session<'_> {
 
 /// Runs `scenario` for every model of `options` and reduces it. A wrong report is not an
 /// error: its run is marked, its problems are printed through `progress`, and the outcome is
-/// not [`ok`](Outcome::ok).
+/// not [`ok`](ScenarioResult::ok).
 pub fn run_scenario(
     scenario: &Scenario,
-    options: &Options,
-    progress: &Progress,
-) -> Result<Outcome, Error> {
-    let mut outcome = Outcome::new(scenario);
+    options: &Plan,
+    progress: &RunProgress,
+) -> Result<ScenarioResult, Error> {
+    let mut outcome = ScenarioResult::new(scenario);
     let docs = match scenario.site {
         SiteSource::RustDocs => match docs_dir() {
             Some(dir) => Some(dir),

@@ -27,7 +27,7 @@
 //! - `ceiling.rs`: [`fetch_only`], the fetch-only pass.
 //! - [`stats`]: [`median`] and [`Summary`]; [`record`]: [`RunRecord`] and `--json`.
 //! - [`table`]: [`Table`]; [`chart`]: the SVG; `machine.rs`: [`Machine`], the header;
-//!   `progress.rs`: [`Progress`]; `error.rs`: [`Error`].
+//!   `progress.rs`: [`RunProgress`]; `error.rs`: [`Error`].
 //!
 //! # Compare with
 //! The models' own tests run the conformance suite in-process (`testsite::conformance`); this
@@ -54,11 +54,11 @@ pub mod table;
 pub use ceiling::fetch_only;
 pub use compare::{CompareOptions, charts, compare, find_binaries, tables};
 pub use error::Error;
-pub use harness::{FETCH_ONLY_PASSES, Level, Options, Outcome, run_scenario};
+pub use harness::{FETCH_ONLY_PASSES, Level, Plan, ScenarioResult, run_scenario};
 pub use machine::Machine;
 pub use measure::{MEASURE_FLAG, Usage, measure_main};
 pub use models::{MODELS, Model};
-pub use progress::Progress;
+pub use progress::RunProgress;
 pub use record::RunRecord;
 pub use runner::{RunOutput, run_model};
 pub use scenario::Scenario;

@@ -1,4 +1,4 @@
-//! [`Progress`]: a line on stderr saying which run is going, when stderr is a terminal, and
+//! [`RunProgress`]: a line on stderr saying which run is going, when stderr is a terminal, and
 //! nothing at all otherwise (a log file or CI gets the tables and nothing between them).
 
 use std::io::IsTerminal;
@@ -8,16 +8,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// The progress of a whole comparison, one step per run.
 #[derive(Debug)]
-pub struct Progress {
+pub struct RunProgress {
     /// Hidden when stderr is not a terminal: then every call is a no-op.
     bar: ProgressBar,
 }
 
-impl Progress {
+impl RunProgress {
     /// A progress line of `steps` runs, drawn only on a terminal.
-    pub fn new(steps: u64) -> Progress {
+    pub fn new(steps: u64) -> RunProgress {
         if !std::io::stderr().is_terminal() {
-            return Progress { bar: ProgressBar::hidden() };
+            return RunProgress { bar: ProgressBar::hidden() };
         }
         let bar = ProgressBar::new(steps);
         // The template is a constant known to parse; a failure would only lose the styling.
@@ -28,7 +28,7 @@ impl Progress {
         }
         // Ticks on its own, so that the clock moves during a 25-second c10k run.
         bar.enable_steady_tick(Duration::from_millis(250));
-        Progress { bar }
+        RunProgress { bar }
     }
 
     /// Says which run starts now.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use mio::net::TcpStream;
 use mio::{Interest, Token};
-use shared::http::{Address, Exchange, Outcome, Response, Session, Step, is_open_by_peek};
+use shared::http::{Address, Ended, Exchange, Response, Session, Step, is_open_by_peek};
 use shared::{Job, NetError, Tries};
 
 use crate::crawler::Crawler;
@@ -310,9 +310,9 @@ impl Fetcher {
         };
         match exchange.drive(stream) {
             Step::Wait(_) => Next::Wait,
-            Step::Done(Outcome::Response(response)) => Next::Response(response),
-            Step::Done(Outcome::Resend) => Next::Resend,
-            Step::Done(Outcome::Failed(error)) => {
+            Step::Done(Ended::Response(response)) => Next::Response(response),
+            Step::Done(Ended::Resend) => Next::Resend,
+            Step::Done(Ended::Failed(error)) => {
                 let phase = self.state.phase();
                 Next::Failed(Failure { error, phase, timed_out: false })
             }

@@ -3,9 +3,9 @@
 //! fields (the chapter's "Programming With Callbacks").
 //!
 //! # How it works
-//! 1. [`Crawler::crawl`] puts the roots in its queue and starts up to `max_tasks` fetches
-//!    ([`Crawler::work`]); then it runs the [`EventLoop`] until the unfinished count is zero.
-//! 2. A [`Fetcher`] connects with a non-blocking socket (or takes an idle keep-alive one from
+//! 1. `Crawler::crawl` puts the roots in its queue and starts up to `max_tasks` fetches
+//!    (`Crawler::work`); then it runs the [`EventLoop`] until the unfinished count is zero.
+//! 2. A `Fetcher` connects with a non-blocking socket (or takes an idle keep-alive one from
 //!    the shared pool) and registers it, with itself as the callback, for reads and writes at
 //!    once. The host name was resolved once, before the first connect: the one blocking call
 //!    of the model.
@@ -33,7 +33,7 @@
 //!   failure of whatever step was under way;
 //! - the retry loop is not a loop but `Fetcher::retry_or_give_up` deciding, from the `Tries`
 //!   kept in a field, whether `Fetcher::start` begins again;
-//! - the result reaches the crawler through the callback's closure ([`Crawler::fetched`]).
+//! - the result reaches the crawler through the callback's closure (`Crawler::fetched`).
 //!
 //! Everything a function would keep in local variables (which try this is, how much of the
 //! request is written, the parser, the deadline) is a field of `Fetcher`. An error has no stack
@@ -47,8 +47,8 @@
 //!
 //! # Layout
 //! - `event_loop.rs`: [`EventLoop`], callbacks by token, timers, the waker.
-//! - `fetcher.rs`: [`Fetcher`], the state machine of one URL.
-//! - `crawler.rs`: [`Crawler`], [`crawl`], `work`, `fetched`.
+//! - `fetcher.rs`: `Fetcher`, the state machine of one URL.
+//! - `crawler.rs`: `Crawler`, [`crawl`], `work`, `fetched`.
 //!
 //! # Compare with
 //! - The same crawl as blocking threads, where each fetch keeps its state on its own stack:
@@ -59,6 +59,5 @@ mod crawler;
 mod event_loop;
 mod fetcher;
 
-pub use crawler::{Crawler, crawl};
+pub use crawler::crawl;
 pub use event_loop::{Callback, Event, EventLoop, TimerId};
-pub use fetcher::Fetcher;

@@ -15,7 +15,7 @@ use shared::http::{CappedBody, Header, Response, closed_while_idle};
 use shared::{Config, NetError};
 use url::Url;
 
-use crate::mode::{Get, Mode};
+use crate::mode::{HttpClient, Mode};
 use crate::shared_http::SharedHttp;
 
 /// The User-Agent of this model's requests.
@@ -57,7 +57,7 @@ impl<M: Mode> Client<M> {
     }
 }
 
-impl<M: Mode> Get for Client<M> {
+impl<M: Mode> HttpClient for Client<M> {
     /// GETs `url` once: `Err` for a network failure of any kind. The crawler bounds the whole
     /// of it, body included, with `--timeout`.
     async fn get(&self, url: &Url) -> Result<Response, NetError> {

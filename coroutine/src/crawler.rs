@@ -13,8 +13,7 @@ use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCe
 use shared::{Tries, step};
 
 use crate::client::Http;
-use crate::handmade::Handmade;
-use crate::mode::{CurrentThread, Get, Guard, Mode, MultiThread, Queue};
+use crate::mode::{CurrentThread, Exclusive, Handmade, HttpClient, Mode, MultiThread, Queue};
 
 /// Which tokio runtime runs the crawl.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,13 +29,49 @@ pub enum Runtime {
     Handmade,
 }
 
-/// This crate's own options, beside the shared [`Config`].
+/// This crate's own options, beside the shared [`Config`]: a runtime and an HTTP stack that
+/// can run on it.
+///
+/// # Examples
+/// ```
+/// use coroutine::{Http, Options, Runtime};
+/// let options = Options::new(Runtime::Handmade, None).unwrap();
+/// assert_eq!(options.http(), Http::Shared, "the hand-made runtime fetches with the shared core");
+/// assert!(Options::new(Runtime::Handmade, Some(Http::Reqwest)).is_err(), "reqwest needs tokio");
+/// assert_eq!(Options::new(Runtime::MultiThread, None).unwrap().http(), Http::Reqwest);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Options {
-    /// The runtime (`--runtime`).
-    pub runtime: Runtime,
-    /// The HTTP stack (`--http`).
-    pub http: Http,
+    runtime: Runtime,
+    http: Http,
+}
+
+impl Options {
+    /// The `runtime` (`--runtime`) with the HTTP stack `http` (`--http`), or the runtime's
+    /// default stack: reqwest on tokio, the shared core on the hand-made runtime, which cannot
+    /// run reqwest (reqwest needs tokio). This is the one place that decides it.
+    pub fn new(runtime: Runtime, http: Option<Http>) -> Result<Options, String> {
+        let http = match (runtime, http) {
+            (Runtime::Handmade, Some(Http::Reqwest)) => {
+                return Err("--http reqwest needs tokio: --runtime handmade fetches with the \
+                            shared HTTP client only"
+                    .into());
+            }
+            (Runtime::Handmade, _) => Http::Shared,
+            (_, http) => http.unwrap_or_default(),
+        };
+        Ok(Options { runtime, http })
+    }
+
+    /// The runtime.
+    pub fn runtime(&self) -> Runtime {
+        self.runtime
+    }
+
+    /// The HTTP stack.
+    pub fn http(&self) -> Http {
+        self.http
+    }
 }
 
 /// Crawls with coroutines on the current-thread runtime over reqwest and returns the report:
@@ -50,7 +85,7 @@ pub fn crawl_with(config: &Config, options: Options) -> Report {
     match options.runtime {
         Runtime::CurrentThread => Crawler::<CurrentThread>::run(config, options.http),
         Runtime::MultiThread => Crawler::<MultiThread>::run(config, options.http),
-        Runtime::Handmade => Crawler::<Handmade>::run(config, Http::Shared),
+        Runtime::Handmade => Crawler::<Handmade>::run(config, options.http),
     }
 }
 
@@ -89,8 +124,8 @@ impl<M: Mode> Crawler<M> {
             policy: Policy::new(config),
             client: M::client(config, http),
             queue: M::Queue::new(),
-            seen: Guard::new(seen),
-            done: Guard::new(Vec::new()),
+            seen: Exclusive::new(seen),
+            done: Exclusive::new(Vec::new()),
         };
         config.progress().queued(roots.len());
         for job in roots {
@@ -216,7 +251,7 @@ async fn stopped(stop: &Stop) {
 /// The seen-set's guard as the outcome step wants it: the one critical section.
 struct Critical<'a, G>(&'a G);
 
-impl<G: Guard<Seen>> SeenCell for Critical<'_, G> {
+impl<G: Exclusive<Seen>> SeenCell for Critical<'_, G> {
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
         self.0.with(f)
     }
@@ -235,5 +270,39 @@ impl<F: Future> Future for CatchUnwind<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Err(_) => Poll::Ready(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use testsite::SiteSpec;
+
+    use super::*;
+
+    /// No task outlives `crawl`: once it returns, every worker has been cancelled and dropped, so
+    /// the crawler's only owner is the caller again (each worker held a clone). On both runtimes.
+    #[test]
+    fn no_worker_outlives_crawl() {
+        let site = SiteSpec { seed: 3, ..SiteSpec::with_pages(50) }.generate();
+        let server = site.serve("127.0.0.1:0").expect("test site starts");
+        let config =
+            Config::builder([server.url().as_str()]).max_tasks(20).build().expect("valid root");
+        let owners = CurrentThread::block_on(async {
+            let crawler = Rc::new(Crawler::<CurrentThread>::new(&config, Http::Shared));
+            let report = Crawler::<CurrentThread>::crawl(crawler.clone()).await;
+            assert!(report.stats.len() > 50);
+            Rc::strong_count(&crawler)
+        });
+        assert_eq!(owners.unwrap(), 1, "current-thread: the 20 workers are gone");
+        let owners = MultiThread::block_on(async {
+            let crawler = Arc::new(Crawler::<MultiThread>::new(&config, Http::Reqwest));
+            let report = Crawler::<MultiThread>::crawl(crawler.clone()).await;
+            assert!(report.stats.len() > 50);
+            Arc::strong_count(&crawler)
+        });
+        assert_eq!(owners.unwrap(), 1, "multi-thread: the 20 workers are gone");
     }
 }

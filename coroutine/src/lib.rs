@@ -2,9 +2,9 @@
 //! around an async joinable queue, with the efficiency of callbacks and the look of threads.
 //!
 //! # How it works
-//! 1. [`Crawler::crawl`] puts the roots in a [`JoinableQueue`] and starts `max_tasks` worker
+//! 1. `Crawler::crawl` puts the roots in a [`JoinableQueue`] and starts `max_tasks` worker
 //!    tasks at once: a task costs a few hundred bytes, not a thread's stack.
-//! 2. Each worker ([`Crawler::work`]) awaits `get`, then [`Crawler::fetch`]: the same loop of
+//! 2. Each worker (`Crawler::work`) awaits `get`, then `Crawler::fetch`: the same loop of
 //!    tries as the thread model's `fetch`, read top to bottom, but every wait is an `.await`
 //!    where the task is suspended and the thread goes on with another.
 //! 3. The response goes through [`shared::step`]: the links are checked-and-inserted into the
@@ -18,12 +18,12 @@
 //! guards the check-then-insert of a link, and nothing needs to: a task can only be suspended at
 //! an `.await`, and the outcome step has none. Between the check and the insert no other task
 //! runs: the race that the thread model shows (`threads::SeenSet::add_links_racy`, in
-//! `threads/src/seen.rs`) cannot happen. See the comment in [`Crawler::fetch`].
+//! `threads/src/seen.rs`) cannot happen. See the comment in `Crawler::fetch`.
 //!
 //! On the multi-thread runtime ([`Runtime::MultiThread`]) tasks run in parallel on several
 //! threads, and `tokio::spawn` demands that a task be `Send`. A `RefCell` shared by tasks is not
 //! `Sync`, so the compiler refuses it, and the lock comes back: the seen-set is a `Mutex`.
-//! Everything else is the same code, written once over [`Mode`], whose implementations say only
+//! Everything else is the same code, written once over `Mode`, whose implementations say only
 //! how state is guarded, which queue and client, how a task is spawned and cancelled, how a
 //! timeout is set and how the runtime is built.
 //!
@@ -36,17 +36,24 @@
 //!
 //! # Two HTTP stacks
 //! [`Http::Reqwest`] (the default) is what a tokio user would pick; [`Http::Shared`] is the
-//! shared sans-IO codec over tokio's `TcpStream`, the same codec as the callback model, so that
-//! the two models can be compared with the HTTP stack held equal.
+//! shared HTTP client core (`shared::http`) over the runtime's own sockets, the same core as
+//! the callback and thread models drive, so that the models can be compared with the HTTP
+//! stack held equal. [`Options::new`] is the one place that pairs a runtime with a stack.
 //!
 //! # Layout
 //! - `queue.rs`: [`JoinableQueue`], asyncio's `Queue` on tokio's `Notify`.
-//! - `mode.rs`: [`Mode`], [`CurrentThread`], [`MultiThread`], [`Guard`] (`RefCell` or `Mutex`).
-//! - `client.rs`: [`Client`], [`Http`], and the reqwest stack.
-//! - `shared_http.rs`: [`SharedHttp`], the shared codec over any runtime's socket ([`Conn`]),
-//!   with an idle pool.
-//! - [`handmade`]: the hand-made runtime and its [`Handmade`] mode.
-//! - `crawler.rs`: [`Crawler`], [`crawl`], [`crawl_with`], `work`, `fetch`.
+//! - `mode.rs`: `Mode`, what differs between runtimes, and its three implementations,
+//!   `CurrentThread`, `MultiThread` and `Handmade` (where the hand-made runtime meets the
+//!   crawler); `Exclusive`, a `RefCell` or a `Mutex`.
+//! - `client.rs`: `Client`, [`Http`], and the reqwest stack with the keep-alive rule.
+//! - `shared_http.rs`: `SharedHttp`, the shared client core driven over any runtime's socket
+//!   (`Conn`: tokio's and the hand-made one): it only awaits.
+//! - [`handmade`]: the hand-made runtime, on nothing but the `callback` crate's event loop and
+//!   std: it knows nothing of the crawler.
+//! - `crawler.rs`: `Crawler`, [`crawl`], [`crawl_with`], [`Options`], `work`, `fetch`.
+//!
+//! The crate's face is [`crawl`] and [`crawl_with`], and [`handmade`] for the chapter's
+//! machinery; `cargo doc --document-private-items` shows the rest.
 //!
 //! # Compare with
 //! - The same crawler with a thread per worker and a lock on the seen-set: `threads::Crawler`.
@@ -59,9 +66,6 @@ mod mode;
 mod queue;
 mod shared_http;
 
-pub use client::{Client, Http};
-pub use crawler::{Crawler, Options, Runtime, crawl, crawl_with};
-pub use handmade::Handmade;
-pub use mode::{CurrentThread, Get, Guard, Mode, MultiThread, Queue};
+pub use client::Http;
+pub use crawler::{Options, Runtime, crawl, crawl_with};
 pub use queue::JoinableQueue;
-pub use shared_http::{Conn, SharedHttp};

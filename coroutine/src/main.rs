@@ -18,15 +18,7 @@ struct Flags {
 
 fn main() -> std::process::ExitCode {
     shared::cli::main_with(|config, flags: Flags| {
-        let http = match (flags.runtime, flags.http) {
-            (Runtime::Handmade, Some(Http::Reqwest)) => {
-                return Err("--http reqwest needs tokio: --runtime handmade fetches with the \
-                            shared codec only"
-                    .into());
-            }
-            (Runtime::Handmade, _) => Http::Shared,
-            (_, http) => http.unwrap_or_default(),
-        };
-        Ok(coroutine::crawl_with(config, Options { runtime: flags.runtime, http }))
+        let options = Options::new(flags.runtime, flags.http)?;
+        Ok(coroutine::crawl_with(config, options))
     })
 }

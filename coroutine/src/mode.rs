@@ -1,5 +1,5 @@
 //! [`Mode`]: all that differs between the runtimes (tokio's current-thread and multi-thread, and
-//! the hand-made one): how the shared state is guarded ([`Guard`]: a `RefCell` or a `Mutex`),
+//! the hand-made one): how the shared state is guarded ([`Exclusive`]: a `RefCell` or a `Mutex`),
 //! which queue and client, how a worker task is spawned and cancelled, how a timeout is set, and
 //! how the runtime is built. The crawler itself is written once, over `M: Mode`.
 
@@ -18,11 +18,13 @@ use url::Url;
 
 use crate::client::{Client, Http};
 use crate::crawler::Crawler;
+use crate::handmade;
 use crate::queue::JoinableQueue;
+use crate::shared_http::SharedHttp;
 
 /// Exclusive access to a value shared by tasks, for the length of a closure (which cannot
 /// `.await`, so the access never spans a suspension point).
-pub trait Guard<T> {
+pub trait Exclusive<T> {
     /// Wraps `value`.
     fn new(value: T) -> Self;
     /// Runs `f` with the value, with no other access in between.
@@ -31,7 +33,7 @@ pub trait Guard<T> {
 
 /// One thread: a `RefCell` checks at run time that no two borrows overlap, and none can, since
 /// a task is only ever suspended at an `.await` and `f` has none.
-impl<T> Guard<T> for RefCell<T> {
+impl<T> Exclusive<T> for RefCell<T> {
     fn new(value: T) -> Self {
         RefCell::new(value)
     }
@@ -43,7 +45,7 @@ impl<T> Guard<T> for RefCell<T> {
 }
 
 /// Several threads: tasks run in parallel, so the value needs a lock, as in the thread model.
-impl<T> Guard<T> for Mutex<T> {
+impl<T> Exclusive<T> for Mutex<T> {
     fn new(value: T) -> Self {
         Mutex::new(value)
     }
@@ -54,17 +56,17 @@ impl<T> Guard<T> for Mutex<T> {
     }
 }
 
-/// What the crawler needs from a runtime, beside [`Guard`]: a queue, a client, tasks, timeouts.
+/// What the crawler needs from a runtime, beside [`Exclusive`]: a queue, a client, tasks, timeouts.
 /// [`Crawler`] is written once over it; each runtime says how, and nothing else.
 pub trait Mode: Sized + fmt::Debug + 'static {
     /// How state shared by the workers is guarded.
-    type Cell<T>: Guard<T>;
+    type Cell<T>: Exclusive<T>;
     /// How the workers share the crawler: an `Rc` on one thread, an `Arc` across threads.
     type Ptr<T>: Clone + Deref<Target = T>;
     /// The joinable queue of URLs.
     type Queue: Queue<Job>;
     /// The HTTP client.
-    type Client: Get + fmt::Debug;
+    type Client: HttpClient + fmt::Debug;
     /// A running worker task.
     type Worker;
 
@@ -102,14 +104,45 @@ pub trait Queue<T> {
     fn join(&self) -> impl Future<Output = ()>;
     /// Items waiting to be taken.
     fn len(&self) -> usize;
-    /// Whether no item is waiting.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
+/// The [`Queue`] of a runtime's joinable queue: each has the same methods; this says so to the
+/// crawler, which is written over `Queue`.
+macro_rules! queue_of {
+    ($queue:ty) => {
+        impl<T> Queue<T> for $queue {
+            fn new() -> Self {
+                <$queue>::new()
+            }
+
+            fn put_nowait(&self, item: T) {
+                <$queue>::put_nowait(self, item);
+            }
+
+            async fn get(&self) -> T {
+                <$queue>::get(self).await
+            }
+
+            fn task_done(&self) {
+                <$queue>::task_done(self);
+            }
+
+            async fn join(&self) {
+                <$queue>::join(self).await;
+            }
+
+            fn len(&self) -> usize {
+                <$queue>::len(self)
+            }
+        }
+    };
+}
+
+queue_of!(JoinableQueue<T>);
+queue_of!(handmade::JoinableQueue<T>);
+
 /// An HTTP client: one GET, whatever the stack.
-pub trait Get {
+pub trait HttpClient {
     /// GETs `url` once: `Err` for a network failure of any kind.
     fn get(&self, url: &Url) -> impl Future<Output = Result<Response, NetError>>;
 }
@@ -189,6 +222,54 @@ impl Mode for MultiThread {
     fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         Ok(runtime.block_on(future))
+    }
+}
+
+/// The hand-made runtime ([`handmade`]): one thread, so `RefCell`s and `Rc`, as on tokio's
+/// current-thread runtime; always the shared HTTP client core, over the runtime's own sockets
+/// (reqwest needs tokio). The runtime knows nothing of the crawler: this is where the two meet.
+#[derive(Debug, Clone, Copy)]
+pub struct Handmade;
+
+impl Mode for Handmade {
+    type Cell<T> = RefCell<T>;
+    type Ptr<T> = Rc<T>;
+    type Queue = handmade::JoinableQueue<Job>;
+    type Client = SharedHttp<Self, handmade::TcpStream>;
+    type Worker = handmade::JoinHandle;
+
+    fn client(config: &Config, http: Http) -> Self::Client {
+        // `Options::new` refuses reqwest on this runtime: nothing else can come here.
+        debug_assert_eq!(http, Http::Shared);
+        SharedHttp::new(config.timeout(), config.max_tasks())
+    }
+
+    fn share<T>(value: T) -> Rc<T> {
+        Rc::new(value)
+    }
+
+    fn spawn(crawler: Rc<Crawler<Self>>) -> handmade::JoinHandle {
+        handmade::spawn(async move { crawler.work().await })
+    }
+
+    async fn cancel(workers: Vec<handmade::JoinHandle>) {
+        for worker in &workers {
+            worker.abort();
+        }
+        for worker in workers {
+            worker.await;
+        }
+    }
+
+    fn timeout<F: Future>(
+        duration: Duration,
+        future: F,
+    ) -> impl Future<Output = Option<F::Output>> {
+        handmade::timeout(duration, future)
+    }
+
+    fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
+        handmade::run_until_complete(future)
     }
 }
 

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use shared::NetError;
 use shared::http::is_open_by_peek;
-use shared::http::{Address, Exchange, Outcome, Pool, Response, Session, Step, Wait};
+use shared::http::{Address, Ended, Exchange, Pool, Response, Session, Step, Wait};
 use url::Url;
 
 use crate::client::USER_AGENT;
-use crate::mode::{Get, Guard, Mode};
+use crate::mode::{Exclusive, HttpClient, Mode};
 
 /// An async TCP connection, as the core needs one: whatever runtime's sockets these are.
 pub trait Conn: Sized {
@@ -57,6 +57,34 @@ impl Conn for tokio::net::TcpStream {
     }
 }
 
+/// The hand-made runtime's socket.
+impl Conn for crate::handmade::TcpStream {
+    async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        // The one blocking call of that runtime, as in the chapter: once per host.
+        Self::resolve(host, port)
+    }
+
+    async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        Self::connect(addr).await
+    }
+
+    async fn ready(&mut self, wait: Wait) -> io::Result<()> {
+        match wait {
+            Wait::Readable => self.readable().await,
+            Wait::Writable => self.writable().await,
+        }
+        Ok(())
+    }
+
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Self::try_read(self, buf)
+    }
+
+    fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Self::try_write(self, bytes)
+    }
+}
+
 /// A [`Conn`] as the core's exchange takes a socket: `Read` and `Write` that never wait.
 struct NoWait<'a, S>(&'a mut S);
 
@@ -96,7 +124,7 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
     /// A client whose requests take at most `timeout`, keeping at most `per_host` idle
     /// connections per origin.
     pub fn new(timeout: Duration, per_host: usize) -> Self {
-        SharedHttp { pool: Guard::new(Pool::new(per_host)), timeout }
+        SharedHttp { pool: Exclusive::new(Pool::new(per_host)), timeout }
     }
 
     /// One GET: an idle connection or a new one, then the exchange, awaiting whatever it waits
@@ -127,15 +155,15 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
                 }
             };
             match outcome {
-                Outcome::Response(response) => {
+                Ended::Response(response) => {
                     if response.reusable {
                         let session = exchange.into_session();
                         self.pool.with(|pool| pool.put(url, stream, session));
                     }
                     return Ok(response);
                 }
-                Outcome::Failed(error) => return Err(error),
-                Outcome::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
+                Ended::Failed(error) => return Err(error),
+                Ended::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
             }
         }
     }
@@ -153,7 +181,7 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
     }
 }
 
-impl<M: Mode, S: Conn> Get for SharedHttp<M, S> {
+impl<M: Mode, S: Conn> HttpClient for SharedHttp<M, S> {
     async fn get(&self, url: &Url) -> Result<Response, NetError> {
         SharedHttp::get(self, url).await
     }

@@ -5,19 +5,31 @@ use coroutine::{Http, Options, Runtime};
 use shared::{Config, Report};
 
 fn current_thread_reqwest(config: &Config) -> Report {
-    coroutine::crawl_with(config, Options { runtime: Runtime::CurrentThread, http: Http::Reqwest })
+    coroutine::crawl_with(
+        config,
+        Options::new(Runtime::CurrentThread, Some(Http::Reqwest)).expect("a valid pair"),
+    )
 }
 
 fn current_thread_shared(config: &Config) -> Report {
-    coroutine::crawl_with(config, Options { runtime: Runtime::CurrentThread, http: Http::Shared })
+    coroutine::crawl_with(
+        config,
+        Options::new(Runtime::CurrentThread, Some(Http::Shared)).expect("a valid pair"),
+    )
 }
 
 fn multi_thread_reqwest(config: &Config) -> Report {
-    coroutine::crawl_with(config, Options { runtime: Runtime::MultiThread, http: Http::Reqwest })
+    coroutine::crawl_with(
+        config,
+        Options::new(Runtime::MultiThread, Some(Http::Reqwest)).expect("a valid pair"),
+    )
 }
 
 fn multi_thread_shared(config: &Config) -> Report {
-    coroutine::crawl_with(config, Options { runtime: Runtime::MultiThread, http: Http::Shared })
+    coroutine::crawl_with(
+        config,
+        Options::new(Runtime::MultiThread, Some(Http::Shared)).expect("a valid pair"),
+    )
 }
 
 mod current_thread_reqwest {
@@ -37,7 +49,10 @@ mod multi_thread_shared {
 }
 
 fn handmade(config: &Config) -> Report {
-    coroutine::crawl_with(config, Options { runtime: Runtime::Handmade, http: Http::Shared })
+    coroutine::crawl_with(
+        config,
+        Options::new(Runtime::Handmade, Some(Http::Shared)).expect("a valid pair"),
+    )
 }
 
 mod handmade {

@@ -11,7 +11,7 @@ fn a_reused_config_keeps_nothing_of_its_crawls() {
     fn crawl<const R: u8, const H: u8>(config: &Config) -> Report {
         let runtime = [Runtime::CurrentThread, Runtime::MultiThread, Runtime::Handmade][R as usize];
         let http = [Http::Reqwest, Http::Shared][H as usize];
-        coroutine::crawl_with(config, Options { runtime, http })
+        coroutine::crawl_with(config, Options::new(runtime, Some(http)).expect("a valid pair"))
     }
     stop_reused_across_crawls(crawl::<0, 0>);
     stop_reused_across_crawls(crawl::<0, 1>);

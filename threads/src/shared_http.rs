@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use shared::NetError;
-use shared::http::{Address, Exchange, Outcome, Pool, Response, Session, Step, is_open_by_peek};
+use shared::http::{Address, Ended, Exchange, Pool, Response, Session, Step, is_open_by_peek};
 use url::Url;
 
 /// A blocking client on the shared core, shared by every worker thread.
@@ -29,7 +29,7 @@ impl SharedClient {
 
     /// GETs `url` once; the thread blocks until the response is complete, the deadline passes,
     /// or the connection fails. A request that met a connection closed while idle goes again on
-    /// a new one (`Outcome::Resend`), within the same deadline.
+    /// a new one (`Ended::Resend`), within the same deadline.
     pub fn get(&self, url: &Url) -> Result<Response, NetError> {
         let deadline = Instant::now() + self.timeout;
         let addr = self.address(url)?;
@@ -46,14 +46,14 @@ impl SharedClient {
             };
             let mut exchange = Exchange::new(url, crate::http::USER_AGENT, session, deadline);
             match exchange_on(&stream, &mut exchange) {
-                Outcome::Response(response) => {
+                Ended::Response(response) => {
                     if response.reusable {
                         self.pool().put(url, stream, exchange.into_session());
                     }
                     return Ok(response);
                 }
-                Outcome::Failed(error) => return Err(error),
-                Outcome::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
+                Ended::Failed(error) => return Err(error),
+                Ended::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
             }
         }
     }
@@ -85,7 +85,7 @@ fn connect(addr: SocketAddr, deadline: Instant) -> Result<TcpStream, NetError> {
 
 /// Runs `exchange` on `stream` to its end: each blocking read or write may wait for what is
 /// left of the deadline, and a wait that ends with time left over goes on.
-fn exchange_on(mut stream: &TcpStream, exchange: &mut Exchange) -> Outcome {
+fn exchange_on(mut stream: &TcpStream, exchange: &mut Exchange) -> Ended {
     loop {
         let Ok(left) = left(exchange.deadline()) else {
             return exchange.timed_out();

@@ -36,96 +36,11 @@
 //!   [`JoinHandle`].
 //! - `io.rs`: [`TcpStream`], [`sleep`], [`timeout`]: the leaf futures on the event loop.
 //! - `queue.rs`: [`JoinableQueue`].
-//! - here: [`Handmade`], the crawler's [`Mode`] on this runtime.
 
 mod executor;
 mod io;
 mod queue;
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::rc::Rc;
-use std::time::Duration;
-
-use shared::{Config, Job};
-
 pub use executor::{JoinHandle, run_until_complete, spawn};
 pub use io::{Sleep, TcpStream, sleep, timeout};
 pub use queue::{Get, JoinableQueue};
-
-use crate::client::Http;
-use crate::crawler::Crawler;
-use crate::mode::Mode;
-use crate::shared_http::{Conn, SharedHttp};
-
-/// The hand-made runtime as the crawler's [`Mode`]: one thread, so `RefCell`s and `Rc`; the
-/// shared HTTP codec over [`TcpStream`] (reqwest needs tokio).
-#[derive(Debug, Clone, Copy)]
-pub struct Handmade;
-
-impl Mode for Handmade {
-    type Cell<T> = RefCell<T>;
-    type Ptr<T> = Rc<T>;
-    type Queue = JoinableQueue<Job>;
-    type Client = SharedHttp<Self, TcpStream>;
-    type Worker = JoinHandle;
-
-    fn client(config: &Config, _http: Http) -> Self::Client {
-        SharedHttp::new(config.timeout(), config.max_tasks())
-    }
-
-    fn share<T>(value: T) -> Rc<T> {
-        Rc::new(value)
-    }
-
-    fn spawn(crawler: Rc<Crawler<Self>>) -> JoinHandle {
-        spawn(async move { crawler.work().await })
-    }
-
-    async fn cancel(workers: Vec<JoinHandle>) {
-        for worker in &workers {
-            worker.abort();
-        }
-        for worker in workers {
-            worker.await;
-        }
-    }
-
-    fn timeout<F: Future>(
-        duration: Duration,
-        future: F,
-    ) -> impl Future<Output = Option<F::Output>> {
-        timeout(duration, future)
-    }
-
-    fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
-        run_until_complete(future)
-    }
-}
-
-/// The hand-made socket, for the shared codec.
-impl Conn for TcpStream {
-    async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<std::net::SocketAddr>> {
-        TcpStream::resolve(host, port)
-    }
-
-    async fn connect(addr: std::net::SocketAddr) -> std::io::Result<Self> {
-        TcpStream::connect(addr).await
-    }
-
-    async fn ready(&mut self, wait: shared::http::Wait) -> std::io::Result<()> {
-        match wait {
-            shared::http::Wait::Readable => self.readable().await,
-            shared::http::Wait::Writable => self.writable().await,
-        }
-        Ok(())
-    }
-
-    fn try_read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        TcpStream::try_read(self, buf)
-    }
-
-    fn try_write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        TcpStream::try_write(self, bytes)
-    }
-}

@@ -186,29 +186,3 @@ impl<T> Drop for Get<'_, T> {
         }
     }
 }
-
-impl<T> crate::mode::Queue<T> for JoinableQueue<T> {
-    fn new() -> Self {
-        JoinableQueue::new()
-    }
-
-    fn put_nowait(&self, item: T) {
-        JoinableQueue::put_nowait(self, item);
-    }
-
-    async fn get(&self) -> T {
-        JoinableQueue::get(self).await
-    }
-
-    fn task_done(&self) {
-        JoinableQueue::task_done(self);
-    }
-
-    async fn join(&self) {
-        JoinableQueue::join(self).await;
-    }
-
-    fn len(&self) -> usize {
-        JoinableQueue::len(self)
-    }
-}

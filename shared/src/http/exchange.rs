@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use url::Url;
 
-use super::{Progress, Response, ResponseParser, write_request};
+use super::{Parsed, Response, ResponseParser, write_request};
 use crate::NetError;
 
 /// Bytes read from a socket at a time, in every model.
@@ -58,7 +58,7 @@ pub enum Wait {
 
 /// How an exchange ended.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum Ended {
     /// A complete response (the connection may go back to the pool if it is `reusable`).
     Response(Response),
     /// A network failure: one try of the URL spent.
@@ -75,7 +75,7 @@ pub enum Step {
     /// The socket would block: call `drive` again once it is ready for this.
     Wait(Wait),
     /// The exchange is over.
-    Done(Outcome),
+    Done(Ended),
 }
 
 /// One GET on one connection: the request bytes still to write, the parser of the response, and
@@ -88,7 +88,7 @@ pub enum Step {
 /// ```
 /// use std::io::{Cursor, Read, Write};
 /// use std::time::{Duration, Instant};
-/// use shared::http::{Exchange, Outcome, Session, Step};
+/// use shared::http::{Exchange, Ended, Session, Step};
 ///
 /// /// A socket whose peer sends `answer`, and takes whatever is written.
 /// struct Peer(Cursor<Vec<u8>>);
@@ -104,7 +104,7 @@ pub enum Step {
 /// let deadline = Instant::now() + Duration::from_secs(10);
 /// let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".to_vec();
 /// let mut exchange = Exchange::new(&url, "bot", Session::new(), deadline);
-/// let Step::Done(Outcome::Response(response)) = exchange.drive(&mut Peer(Cursor::new(answer)))
+/// let Step::Done(Ended::Response(response)) = exchange.drive(&mut Peer(Cursor::new(answer)))
 /// else { panic!() };
 /// assert_eq!((response.status, response.reusable), (200, true));
 /// let session = exchange.into_session();
@@ -113,7 +113,7 @@ pub enum Step {
 /// // The next request on it meets the end of the stream before any byte: send it again.
 /// let mut exchange = Exchange::new(&url, "bot", session, deadline);
 /// let step = exchange.drive(&mut Peer(Cursor::new(Vec::new())));
-/// assert!(matches!(step, Step::Done(Outcome::Resend)));
+/// assert!(matches!(step, Step::Done(Ended::Resend)));
 /// ```
 #[derive(Debug)]
 pub struct Exchange {
@@ -181,7 +181,7 @@ impl Exchange {
         let mut buf = [0u8; READ_BUFFER];
         loop {
             let fed = match io.read(&mut buf) {
-                Ok(0) => self.parser.eof().map(Progress::Done),
+                Ok(0) => self.parser.eof().map(Parsed::Done),
                 Ok(n) => {
                     let fed = self.parser.feed(&buf[..n]);
                     self.head_read |= self.parser.in_body();
@@ -196,13 +196,13 @@ impl Exchange {
             match fed {
                 // A body that trickles in never makes a read wait: the deadline is checked
                 // between reads too (one look at the clock, no waiting).
-                Ok(Progress::NeedMore) if Instant::now() >= self.deadline => {
+                Ok(Parsed::NeedMore) if Instant::now() >= self.deadline => {
                     return Step::Done(self.timed_out());
                 }
-                Ok(Progress::NeedMore) => {}
-                Ok(Progress::Done(response)) => {
+                Ok(Parsed::NeedMore) => {}
+                Ok(Parsed::Done(response)) => {
                     self.session.responses += 1;
-                    return Step::Done(Outcome::Response(response));
+                    return Step::Done(Ended::Response(response));
                 }
                 Err(e) => return Step::Done(self.failed(e.into())),
             }
@@ -211,17 +211,17 @@ impl Exchange {
 
     /// The outcome of an exchange whose deadline passed: a failed try (never a resend: a server
     /// that says nothing has not closed anything).
-    pub fn timed_out(&self) -> Outcome {
-        Outcome::Failed(NetError::Timeout)
+    pub fn timed_out(&self) -> Ended {
+        Ended::Failed(NetError::Timeout)
     }
 
     /// The outcome of a failure of the connection itself, seen by the model rather than by
     /// [`Exchange::drive`] (an error registering the socket, say): the keep-alive rule applies.
-    pub fn failed(&self, error: NetError) -> Outcome {
+    pub fn failed(&self, error: NetError) -> Ended {
         if self.session.is_reused() && !self.parser.started() && closed_while_idle(error) {
-            Outcome::Resend
+            Ended::Resend
         } else {
-            Outcome::Failed(error)
+            Ended::Failed(error)
         }
     }
 
@@ -311,7 +311,7 @@ mod tests {
         assert!(matches!(ex.drive(&mut io), Step::Wait(Wait::Readable)));
         assert!(!ex.in_body());
         io.reads = vec![Ok(OK[20..].to_vec())];
-        let Step::Done(Outcome::Response(r)) = ex.drive(&mut io) else { panic!() };
+        let Step::Done(Ended::Response(r)) = ex.drive(&mut io) else { panic!() };
         assert_eq!((r.status, &r.body[..], r.reusable), (200, &b"hello"[..], true));
         assert!(ex.into_session().is_reused());
     }
@@ -329,9 +329,9 @@ mod tests {
         };
         for what in ["eof", "reset", "broken pipe"] {
             let step = exchange(reused()).drive(&mut failing(what));
-            assert!(matches!(step, Step::Done(Outcome::Resend)), "{what}: {step:?}");
+            assert!(matches!(step, Step::Done(Ended::Resend)), "{what}: {step:?}");
             let step = exchange(Session::new()).drive(&mut failing(what));
-            assert!(matches!(step, Step::Done(Outcome::Failed(_))), "{what}: {step:?}");
+            assert!(matches!(step, Step::Done(Ended::Failed(_))), "{what}: {step:?}");
         }
     }
 
@@ -342,7 +342,7 @@ mod tests {
         for last in [Ok(vec![]), Err(io::ErrorKind::ConnectionReset.into())] {
             let mut io = Script::answering(vec![Ok(b"HTTP/1.1 2".to_vec()), last]);
             let step = exchange(reused()).drive(&mut io);
-            assert!(matches!(step, Step::Done(Outcome::Failed(_))), "{step:?}");
+            assert!(matches!(step, Step::Done(Ended::Failed(_))), "{step:?}");
         }
     }
 
@@ -351,10 +351,10 @@ mod tests {
     fn other_failures_are_tries() {
         let mut io = Script::answering(vec![Ok(b"\x00\x01 not http\r\n\r\n".to_vec())]);
         let step = exchange(reused()).drive(&mut io);
-        assert!(matches!(step, Step::Done(Outcome::Failed(NetError::MalformedResponse))));
+        assert!(matches!(step, Step::Done(Ended::Failed(NetError::MalformedResponse))));
         let ex = exchange(reused());
-        assert!(matches!(ex.timed_out(), Outcome::Failed(NetError::Timeout)));
-        assert!(matches!(ex.failed(NetError::ConnectionRefused), Outcome::Failed(_)));
-        assert!(matches!(ex.failed(NetError::ConnectionClosed), Outcome::Resend));
+        assert!(matches!(ex.timed_out(), Ended::Failed(NetError::Timeout)));
+        assert!(matches!(ex.failed(NetError::ConnectionRefused), Ended::Failed(_)));
+        assert!(matches!(ex.failed(NetError::ConnectionClosed), Ended::Resend));
     }
 }

@@ -2,12 +2,12 @@
 //! for the response. It never touches a socket, so every I/O model can share it.
 //!
 //! A model writes the bytes of [`request`] to its connection, then hands every chunk of bytes
-//! the socket gives to [`ResponseParser::feed`] and acts on the result: [`Progress::NeedMore`]
-//! means read again, [`Progress::Done`] carries the [`Response`], and a read of 0 bytes is
+//! the socket gives to [`ResponseParser::feed`] and acts on the result: [`Parsed::NeedMore`]
+//! means read again, [`Parsed::Done`] carries the [`Response`], and a read of 0 bytes is
 //! reported with [`ResponseParser::eof`]. The same codec runs under a mio event loop, on a tokio
 //! `TcpStream` and under a hand-made executor; only the way bytes are waited for differs.
 //!
-//! - `mod.rs` (here): the request bytes, [`Response`], [`HttpError`], [`Progress`].
+//! - `mod.rs` (here): the request bytes, [`Response`], [`HttpError`], [`Parsed`].
 //! - `parser.rs`: [`ResponseParser`], the state machine over head, length, chunked and
 //!   close-delimited bodies.
 
@@ -24,7 +24,7 @@ mod pool;
 #[cfg(test)]
 mod tests;
 
-pub use exchange::{Exchange, Outcome, READ_BUFFER, Session, Step, Wait, closed_while_idle};
+pub use exchange::{Ended, Exchange, READ_BUFFER, Session, Step, Wait, closed_while_idle};
 pub use parser::ResponseParser;
 pub use pool::{Address, Name, Pool, is_open_by_peek};
 
@@ -109,11 +109,11 @@ pub struct Header {
 /// # Examples
 ///
 /// ```
-/// use shared::http::{Progress, ResponseParser};
+/// use shared::http::{Parsed, ResponseParser};
 ///
 /// let mut parser = ResponseParser::new();
 /// let bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi";
-/// let Ok(Progress::Done(response)) = parser.feed(bytes) else { panic!("incomplete") };
+/// let Ok(Parsed::Done(response)) = parser.feed(bytes) else { panic!("incomplete") };
 /// assert_eq!(response.status, 200);
 /// assert_eq!(response.header("content-type"), Some(&b"text/html"[..]));
 /// assert_eq!(response.body, b"hi");
@@ -257,7 +257,7 @@ impl std::error::Error for HttpError {}
 
 /// What feeding bytes gave.
 #[derive(Debug)]
-pub enum Progress {
+pub enum Parsed {
     /// More bytes are needed.
     NeedMore,
     /// The response is complete.

@@ -1,7 +1,7 @@
 //! [`ResponseParser`]: the incremental response parser, a state machine fed whatever bytes the
 //! socket gave (head, then a body framed by length, chunks, or the end of the connection).
 
-use super::{CappedBody, Header, HttpError, MAX_HEAD, Progress, Response};
+use super::{CappedBody, Header, HttpError, MAX_HEAD, Parsed, Response};
 
 /// Longest chunk-size line accepted (size, extensions and line end).
 const MAX_CHUNK_LINE: usize = 4 * 1024;
@@ -51,20 +51,20 @@ enum Chunk {
 /// # Examples
 ///
 /// ```
-/// use shared::http::{Progress, ResponseParser};
+/// use shared::http::{Parsed, ResponseParser};
 ///
 /// let mut parser = ResponseParser::new();
 /// assert!(!parser.started());
 /// let progress = parser.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab");
-/// assert!(matches!(progress, Ok(Progress::NeedMore)));
+/// assert!(matches!(progress, Ok(Parsed::NeedMore)));
 /// assert!(parser.started());
-/// let Ok(Progress::Done(response)) = parser.feed(b"c\r\n0\r\n\r\n") else { panic!() };
+/// let Ok(Parsed::Done(response)) = parser.feed(b"c\r\n0\r\n\r\n") else { panic!() };
 /// assert_eq!(response.body, b"abc");
 /// assert!(response.reusable);
 ///
 /// // A close-delimited body ends when the peer closes.
 /// let mut parser = ResponseParser::new();
-/// assert!(matches!(parser.feed(b"HTTP/1.1 200 OK\r\n\r\nabc"), Ok(Progress::NeedMore)));
+/// assert!(matches!(parser.feed(b"HTTP/1.1 200 OK\r\n\r\nabc"), Ok(Parsed::NeedMore)));
 /// let response = parser.eof().unwrap();
 /// assert_eq!(response.body, b"abc");
 /// assert!(!response.reusable);
@@ -118,7 +118,7 @@ impl ResponseParser {
     /// Returns `Done` once the response is complete. Bytes beyond the end of the response are
     /// not an error: the response comes with `reusable = false`, since we never pipeline and
     /// such bytes mean the server and we no longer agree on where a response starts.
-    pub fn feed(&mut self, input: &[u8]) -> Result<Progress, HttpError> {
+    pub fn feed(&mut self, input: &[u8]) -> Result<Parsed, HttpError> {
         self.started |= !input.is_empty();
         let result = match self.state {
             State::Finished => return Err(HttpError::MalformedHead),
@@ -159,7 +159,7 @@ impl ResponseParser {
     }
 
     /// Runs the state machine over `input` until it is used up or the response is complete.
-    fn advance(&mut self, mut input: &[u8]) -> Result<Progress, HttpError> {
+    fn advance(&mut self, mut input: &[u8]) -> Result<Parsed, HttpError> {
         // Every turn either returns, consumes input, or moves to a later state, so this ends.
         loop {
             let step = match self.state {
@@ -168,14 +168,14 @@ impl ResponseParser {
                 State::UntilClose => {
                     // A byte beyond the cap means the body goes on: stop reading it.
                     Some(if self.body.push(input) {
-                        Progress::NeedMore
+                        Parsed::NeedMore
                     } else {
-                        Progress::Done(self.finish(false))
+                        Parsed::Done(self.finish(false))
                     })
                 }
                 State::Chunked(chunk) => self.read_chunked(&mut input, chunk)?,
                 // `feed` answers these itself and never gets here.
-                State::Finished | State::Failed(_) => Some(Progress::NeedMore),
+                State::Finished | State::Failed(_) => Some(Parsed::NeedMore),
             };
             if let Some(progress) = step {
                 return Ok(progress);
@@ -184,7 +184,7 @@ impl ResponseParser {
     }
 
     /// Buffers head bytes; on a complete head, moves on to the body (or returns `Done`).
-    fn read_head(&mut self, input: &mut &[u8]) -> Result<Option<Progress>, HttpError> {
+    fn read_head(&mut self, input: &mut &[u8]) -> Result<Option<Parsed>, HttpError> {
         let old_len = self.buf.len();
         // Never buffer more than one byte past the limit, however much arrived.
         let take = input.len().min((MAX_HEAD + 1).saturating_sub(old_len));
@@ -209,11 +209,11 @@ impl ResponseParser {
         if self.buf.len() > MAX_HEAD {
             return Err(HttpError::HeadTooLarge);
         }
-        Ok(Some(Progress::NeedMore))
+        Ok(Some(Parsed::NeedMore))
     }
 
     /// Decides the framing of the body from a complete head (RFC 9112 §6.3).
-    fn start_body(&mut self, head: Head, input: &[u8]) -> Result<Option<Progress>, HttpError> {
+    fn start_body(&mut self, head: Head, input: &[u8]) -> Result<Option<Parsed>, HttpError> {
         let status = head.status;
         if (100..200).contains(&status) && status != 101 {
             // An interim response (100 Continue, 103 Early Hints): the real one follows.
@@ -223,7 +223,7 @@ impl ResponseParser {
         (self.status, self.headers) = (status, head.headers);
         if self.head_request || (100..200).contains(&status) || status == 204 || status == 304 {
             // No body. After 101 the connection speaks another protocol, so it is never reused.
-            return Ok(Some(Progress::Done(self.finish(status != 101 && input.is_empty()))));
+            return Ok(Some(Parsed::Done(self.finish(status != 101 && input.is_empty()))));
         }
         let headers = &self.headers;
         self.state = match last_transfer_coding(headers) {
@@ -241,15 +241,15 @@ impl ResponseParser {
     }
 
     /// Reads a body of known length.
-    fn read_length(&mut self, input: &mut &[u8], remaining: u64) -> Progress {
+    fn read_length(&mut self, input: &mut &[u8], remaining: u64) -> Parsed {
         let remaining = self.take_body(input, remaining);
         if remaining == 0 {
-            Progress::Done(self.finish(input.is_empty()))
+            Parsed::Done(self.finish(input.is_empty()))
         } else if self.body.room() == 0 {
-            Progress::Done(self.cut())
+            Parsed::Done(self.cut())
         } else {
             self.state = State::Length(remaining);
-            Progress::NeedMore
+            Parsed::NeedMore
         }
     }
 
@@ -258,11 +258,11 @@ impl ResponseParser {
         &mut self,
         input: &mut &[u8],
         chunk: Chunk,
-    ) -> Result<Option<Progress>, HttpError> {
+    ) -> Result<Option<Parsed>, HttpError> {
         let next = match chunk {
             Chunk::Size => {
                 if !take_line(&mut self.buf, input, MAX_CHUNK_LINE)? {
-                    return Ok(Some(Progress::NeedMore));
+                    return Ok(Some(Parsed::NeedMore));
                 }
                 let size = chunk_size(&self.buf)?;
                 self.buf.clear();
@@ -270,7 +270,7 @@ impl ResponseParser {
                     Chunk::Trailers { seen: 0 }
                 } else if self.body.room() == 0 {
                     // The body is at the cap and another chunk follows.
-                    return Ok(Some(Progress::Done(self.cut())));
+                    return Ok(Some(Parsed::Done(self.cut())));
                 } else {
                     Chunk::Data(size)
                 }
@@ -280,15 +280,15 @@ impl ResponseParser {
                 if remaining == 0 {
                     Chunk::DataEnd { saw_cr: false }
                 } else if self.body.room() == 0 {
-                    return Ok(Some(Progress::Done(self.cut())));
+                    return Ok(Some(Parsed::Done(self.cut())));
                 } else {
                     self.state = State::Chunked(Chunk::Data(remaining));
-                    return Ok(Some(Progress::NeedMore));
+                    return Ok(Some(Parsed::NeedMore));
                 }
             }
             Chunk::DataEnd { saw_cr } => {
                 let Some((&byte, rest)) = input.split_first() else {
-                    return Ok(Some(Progress::NeedMore));
+                    return Ok(Some(Parsed::NeedMore));
                 };
                 *input = rest;
                 match byte {
@@ -299,10 +299,10 @@ impl ResponseParser {
             }
             Chunk::Trailers { seen } => {
                 if !take_line(&mut self.buf, input, MAX_HEAD.saturating_sub(seen))? {
-                    return Ok(Some(Progress::NeedMore));
+                    return Ok(Some(Parsed::NeedMore));
                 }
                 if self.buf.is_empty() {
-                    return Ok(Some(Progress::Done(self.finish(input.is_empty()))));
+                    return Ok(Some(Parsed::Done(self.finish(input.is_empty()))));
                 }
                 let seen = seen.saturating_add(self.buf.len() + 1);
                 self.buf.clear();

@@ -12,7 +12,7 @@ const CAP: usize = BODY_CAP as usize;
 fn run(pieces: &[&[u8]], head: bool) -> Result<Response, HttpError> {
     let mut parser = if head { ResponseParser::for_head() } else { ResponseParser::new() };
     for (i, piece) in pieces.iter().enumerate() {
-        if let Progress::Done(mut response) = parser.feed(piece)? {
+        if let Parsed::Done(mut response) = parser.feed(piece)? {
             // Bytes in a later read than the one that ended the response: the parser
             // could not see them, but a model holding them must not reuse the connection.
             if pieces[i + 1..].iter().any(|p| !p.is_empty()) {
@@ -193,7 +193,7 @@ fn head_too_large() {
     lines.extend_from_slice(b"\r\n");
     for head in [&endless, &lines] {
         let mut parser = ResponseParser::new();
-        assert!(matches!(parser.feed(&head[..MAX_HEAD]), Ok(Progress::NeedMore)));
+        assert!(matches!(parser.feed(&head[..MAX_HEAD]), Ok(Parsed::NeedMore)));
         assert_eq!(parser.feed(&head[MAX_HEAD..MAX_HEAD + 1]).err(), Some(HttpError::HeadTooLarge));
         assert_eq!(parser.eof(), Err(HttpError::HeadTooLarge));
         assert_eq!(run(&[head], false), Err(HttpError::HeadTooLarge));
@@ -221,7 +221,7 @@ fn trailers_too_long() {
 fn feed_in_pieces(wire: &[u8]) -> (Response, Option<usize>) {
     let mut parser = ResponseParser::new();
     for (i, piece) in wire.chunks(64 * 1024).enumerate() {
-        if let Progress::Done(response) = parser.feed(piece).unwrap() {
+        if let Parsed::Done(response) = parser.feed(piece).unwrap() {
             return (response, Some(i));
         }
     }
@@ -286,7 +286,7 @@ fn stray_bytes_after_response() {
     assert_eq!(response.body, b"ok");
     assert!(!response.reusable);
     let mut parser = ResponseParser::new();
-    assert!(matches!(parser.feed(bytes), Ok(Progress::Done(_))));
+    assert!(matches!(parser.feed(bytes), Ok(Parsed::Done(_))));
     assert_eq!(parser.feed(b"more").err(), Some(HttpError::MalformedHead));
     assert_eq!(parser.feed(b"").err(), Some(HttpError::MalformedHead));
     assert_eq!(parser.eof(), Err(HttpError::ShortBody));
@@ -296,15 +296,15 @@ fn stray_bytes_after_response() {
 #[test]
 fn started_after_first_byte() {
     let mut parser = ResponseParser::new();
-    assert!(matches!(parser.feed(b""), Ok(Progress::NeedMore)));
+    assert!(matches!(parser.feed(b""), Ok(Parsed::NeedMore)));
     assert!(!parser.started());
     assert_eq!(parser.eof(), Err(HttpError::ShortBody));
     let mut parser = ResponseParser::default();
-    assert!(matches!(parser.feed(b"H"), Ok(Progress::NeedMore)));
+    assert!(matches!(parser.feed(b"H"), Ok(Parsed::NeedMore)));
     assert!(parser.started() && !parser.in_body());
     assert!(matches!(
         parser.feed(b"TTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab"),
-        Ok(Progress::NeedMore)
+        Ok(Parsed::NeedMore)
     ));
     assert!(parser.in_body(), "the head is complete, the body under way");
 }
@@ -366,8 +366,8 @@ proptest! {
         let mut outcome = None;
         for piece in split(&bytes, &cuts) {
             match (parser.feed(piece), outcome.is_some()) {
-                (Ok(Progress::NeedMore), false) => {}
-                (Ok(Progress::Done(response)), false) => outcome = Some(Ok(response)),
+                (Ok(Parsed::NeedMore), false) => {}
+                (Ok(Parsed::Done(response)), false) => outcome = Some(Ok(response)),
                 (Err(error), false) => outcome = Some(Err(error)),
                 (result, true) => prop_assert!(result.is_err()),
             }
