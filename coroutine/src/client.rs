@@ -15,22 +15,9 @@ use shared::http::{CappedBody, Header, Response, closed_while_idle};
 use shared::{Config, NetError};
 use url::Url;
 
-use crate::mode::{HttpClient, Mode};
+use crate::crawler::Mode;
+use crate::parts::{Http, HttpClient, USER_AGENT};
 use crate::shared_http::SharedHttp;
-
-/// The User-Agent of this model's requests.
-pub(crate) const USER_AGENT: &str = concat!("crawler-models-coroutine/", env!("CARGO_PKG_VERSION"));
-
-/// Which HTTP stack fetches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum Http {
-    /// One reqwest `Client` (hyper underneath): its pool, no redirects, no proxy.
-    #[default]
-    Reqwest,
-    /// `shared::http` over the runtime's own sockets, with a small idle pool per host.
-    Shared,
-}
 
 /// The HTTP client of a crawl: one of the two stacks, behind one `get`.
 #[derive(Debug)]

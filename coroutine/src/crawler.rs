@@ -1,92 +1,55 @@
 //! [`Crawler`]: `max_tasks` worker tasks take URLs from a [`JoinableQueue`], fetch them, and put
 //! the new links back; `crawl` awaits the queue's `join`, then cancels the workers. Written once
-//! for both runtimes, over `M: Mode`.
+//! for the three runtimes, over [`Mode`]: what the crawler needs from a runtime, defined here
+//! beside it (the runtimes, in `runtimes.rs`, implement it).
 
+use std::fmt;
 use std::future::{Future, poll_fn};
+use std::io;
+use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCell, Step, Stop};
 use shared::{Tries, step};
 
-use crate::client::Http;
-use crate::mode::{CurrentThread, Exclusive, Handmade, HttpClient, Mode, MultiThread, Queue};
+use crate::parts::{Exclusive, Http, HttpClient, Queue};
 
-/// Which tokio runtime runs the crawl.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum Runtime {
-    /// One thread; the workers are local tasks and the seen-set a `RefCell`.
-    #[default]
-    CurrentThread,
-    /// A worker thread per core; the seen-set is behind a `Mutex`.
-    MultiThread,
-    /// The hand-made executor on the `callback` crate's event loop (see [`crate::handmade`]);
-    /// always over the shared HTTP codec.
-    Handmade,
-}
+/// What the crawler needs from a runtime, beside [`Exclusive`]: a queue, a client, tasks, timeouts.
+/// [`Crawler`] is written once over it; each runtime says how, and nothing else.
+pub trait Mode: Sized + fmt::Debug + 'static {
+    /// How state shared by the workers is guarded.
+    type Cell<T>: Exclusive<T>;
+    /// How the workers share the crawler: an `Rc` on one thread, an `Arc` across threads.
+    type Ptr<T>: Clone + Deref<Target = T>;
+    /// The joinable queue of URLs.
+    type Queue: Queue<Job>;
+    /// The HTTP client.
+    type Client: HttpClient + fmt::Debug;
+    /// A running worker task.
+    type Worker;
 
-/// This crate's own options, beside the shared [`Config`]: a runtime and an HTTP stack that
-/// can run on it.
-///
-/// # Examples
-/// ```
-/// use coroutine::{Http, Options, Runtime};
-/// let options = Options::new(Runtime::Handmade, None).unwrap();
-/// assert_eq!(options.http(), Http::Shared, "the hand-made runtime fetches with the shared core");
-/// assert!(Options::new(Runtime::Handmade, Some(Http::Reqwest)).is_err(), "reqwest needs tokio");
-/// assert_eq!(Options::new(Runtime::MultiThread, None).unwrap().http(), Http::Reqwest);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Options {
-    runtime: Runtime,
-    http: Http,
-}
+    /// The client of a crawl with `config`, on the HTTP stack `http`.
+    fn client(config: &Config, http: Http) -> Self::Client;
 
-impl Options {
-    /// The `runtime` (`--runtime`) with the HTTP stack `http` (`--http`), or the runtime's
-    /// default stack: reqwest on tokio, the shared core on the hand-made runtime, which cannot
-    /// run reqwest (reqwest needs tokio). This is the one place that decides it.
-    pub fn new(runtime: Runtime, http: Option<Http>) -> Result<Options, String> {
-        let http = match (runtime, http) {
-            (Runtime::Handmade, Some(Http::Reqwest)) => {
-                return Err("--http reqwest needs tokio: --runtime handmade fetches with the \
-                            shared HTTP client only"
-                    .into());
-            }
-            (Runtime::Handmade, _) => Http::Shared,
-            (_, http) => http.unwrap_or_default(),
-        };
-        Ok(Options { runtime, http })
-    }
+    /// Shares `value` between tasks.
+    fn share<T>(value: T) -> Self::Ptr<T>;
 
-    /// The runtime.
-    pub fn runtime(&self) -> Runtime {
-        self.runtime
-    }
+    /// Starts one worker task running [`Crawler::work`].
+    fn spawn(crawler: Self::Ptr<Crawler<Self>>) -> Self::Worker;
 
-    /// The HTTP stack.
-    pub fn http(&self) -> Http {
-        self.http
-    }
-}
+    /// Cancels the workers and waits until every one is gone.
+    fn cancel(workers: Vec<Self::Worker>) -> impl Future<Output = ()>;
 
-/// Crawls with coroutines on the current-thread runtime over reqwest and returns the report:
-/// the library face every model shares.
-pub fn crawl(config: &Config) -> Report {
-    crawl_with(config, Options::default())
-}
+    /// `future`'s output, or `None` if `duration` passes first (the future is then dropped).
+    fn timeout<F: Future>(duration: Duration, future: F)
+    -> impl Future<Output = Option<F::Output>>;
 
-/// Crawls with coroutines on the runtime and HTTP stack of `options`.
-pub fn crawl_with(config: &Config, options: Options) -> Report {
-    match options.runtime {
-        Runtime::CurrentThread => Crawler::<CurrentThread>::run(config, options.http),
-        Runtime::MultiThread => Crawler::<MultiThread>::run(config, options.http),
-        Runtime::Handmade => Crawler::<Handmade>::run(config, options.http),
-    }
+    /// Builds this runtime and runs `future` on it to the end.
+    fn block_on<F: Future>(future: F) -> io::Result<F::Output>;
 }
 
 /// The coroutine crawler: the state its worker tasks share.
@@ -135,7 +98,7 @@ impl<M: Mode> Crawler<M> {
     }
 
     /// Builds the runtime, crawls on it, and reports.
-    fn run(config: &Config, http: Http) -> Report {
+    pub(crate) fn run(config: &Config, http: Http) -> Report {
         let t0 = Instant::now();
         let crawled = M::block_on(async {
             // Created inside the runtime: the clients' sockets and timers belong to it.
@@ -270,39 +233,5 @@ impl<F: Future> Future for CatchUnwind<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Err(_) => Poll::Ready(None),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::rc::Rc;
-    use std::sync::Arc;
-
-    use testsite::SiteSpec;
-
-    use super::*;
-
-    /// No task outlives `crawl`: once it returns, every worker has been cancelled and dropped, so
-    /// the crawler's only owner is the caller again (each worker held a clone). On both runtimes.
-    #[test]
-    fn no_worker_outlives_crawl() {
-        let site = SiteSpec { seed: 3, ..SiteSpec::with_pages(50) }.generate();
-        let server = site.serve("127.0.0.1:0").expect("test site starts");
-        let config =
-            Config::builder([server.url().as_str()]).max_tasks(20).build().expect("valid root");
-        let owners = CurrentThread::block_on(async {
-            let crawler = Rc::new(Crawler::<CurrentThread>::new(&config, Http::Shared));
-            let report = Crawler::<CurrentThread>::crawl(crawler.clone()).await;
-            assert!(report.stats.len() > 50);
-            Rc::strong_count(&crawler)
-        });
-        assert_eq!(owners.unwrap(), 1, "current-thread: the 20 workers are gone");
-        let owners = MultiThread::block_on(async {
-            let crawler = Arc::new(Crawler::<MultiThread>::new(&config, Http::Reqwest));
-            let report = Crawler::<MultiThread>::crawl(crawler.clone()).await;
-            assert!(report.stats.len() > 50);
-            Arc::strong_count(&crawler)
-        });
-        assert_eq!(owners.unwrap(), 1, "multi-thread: the 20 workers are gone");
     }
 }

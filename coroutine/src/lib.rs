@@ -42,15 +42,19 @@
 //!
 //! # Layout
 //! - `queue.rs`: [`JoinableQueue`], asyncio's `Queue` on tokio's `Notify`.
-//! - `mode.rs`: `Mode`, what differs between runtimes, and its three implementations,
-//!   `CurrentThread`, `MultiThread` and `Handmade` (where the hand-made runtime meets the
-//!   crawler); `Exclusive`, a `RefCell` or a `Mutex`.
-//! - `client.rs`: `Client`, [`Http`], and the reqwest stack with the keep-alive rule.
-//! - `shared_http.rs`: `SharedHttp`, the shared client core driven over any runtime's socket
-//!   (`Conn`: tokio's and the hand-made one): it only awaits.
 //! - [`handmade`]: the hand-made runtime, on nothing but the `callback` crate's event loop and
 //!   std: it knows nothing of the crawler.
-//! - `crawler.rs`: `Crawler`, [`crawl`], [`crawl_with`], [`Options`], `work`, `fetch`.
+//! - `parts.rs`: what a runtime hands the crawler, as traits: `Exclusive` (a `RefCell` or a
+//!   `Mutex`), `Queue`, `HttpClient`; and [`Http`], the choice of stack.
+//! - `crawler.rs`: `Crawler`, `work`, `fetch`, and `Mode`, what the crawler needs from a
+//!   runtime.
+//! - `shared_http.rs`: `SharedHttp`, the shared client core driven over any runtime's socket
+//!   (`Conn`: tokio's and the hand-made one): it only awaits.
+//! - `client.rs`: `Client`, and the reqwest stack with the keep-alive rule.
+//! - `runtimes.rs`: the three `Mode`s, `CurrentThread`, `MultiThread` and `Handmade`, where the
+//!   runtimes meet the crawler; [`Runtime`], [`Options`], [`crawl`], [`crawl_with`].
+//!
+//! Each module imports only those above it in this list.
 //!
 //! The crate's face is [`crawl`] and [`crawl_with`], and [`handmade`] for the chapter's
 //! machinery; `cargo doc --document-private-items` shows the rest.
@@ -62,10 +66,11 @@
 mod client;
 mod crawler;
 pub mod handmade;
-mod mode;
+mod parts;
 mod queue;
+mod runtimes;
 mod shared_http;
 
-pub use client::Http;
-pub use crawler::{Options, Runtime, crawl, crawl_with};
+pub use parts::Http;
 pub use queue::JoinableQueue;
+pub use runtimes::{Options, Runtime, crawl, crawl_with};

@@ -13,8 +13,8 @@ use shared::http::is_open_by_peek;
 use shared::http::{Address, Ended, Exchange, Pool, Response, Session, Step, Wait};
 use url::Url;
 
-use crate::client::USER_AGENT;
-use crate::mode::{Exclusive, HttpClient, Mode};
+use crate::crawler::Mode;
+use crate::parts::{Exclusive, HttpClient, USER_AGENT};
 
 /// An async TCP connection, as the core needs one: whatever runtime's sockets these are.
 pub trait Conn: Sized {
