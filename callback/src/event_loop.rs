@@ -151,7 +151,8 @@ impl<C> EventLoop<C> {
         self.poll.registry().register(source, token, interest)
     }
 
-    /// Watches a registered `source` for another `interest` (writable, then readable).
+    /// Moves a registered `source` to `token` (with `interest`): an idle keep-alive connection
+    /// taken from the pool by another fetch, whose callback its events must reach from now on.
     pub fn reregister(
         &self,
         source: &mut impl Source,

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-/// Everything that can go wrong in the crawler, in one documented enum.
+/// What can be wrong with the arguments of a crawl (the command line, or a [`ConfigBuilder`] in
+/// code): the binary prints it on one line and exits with status 2. A failure of one fetch is a
+/// [`NetError`] instead: it never aborts a crawl, it becomes the `exception` of that URL's
+/// record.
 ///
-/// The first three variants are *argument* errors: the binary prints them on one line and exits
-/// with status 2. [`Error::Net`] is a failure of one fetch: it never aborts a crawl, it becomes the
-/// `exception` of that URL's record.
+/// [`ConfigBuilder`]: crate::ConfigBuilder
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// A root that is not an http or https URL (or that cannot be parsed at all).
@@ -21,8 +22,6 @@ pub enum Error {
     BadRegex(String),
     /// A flag with a value out of range (`--max-tasks 0`, a negative timeout, ...).
     BadFlag(String),
-    /// A network failure while fetching one URL.
-    Net(NetError),
 }
 
 impl fmt::Display for Error {
@@ -31,18 +30,11 @@ impl fmt::Display for Error {
             Error::BadUrl { input, reason } => write!(f, "bad URL {input:?}: {reason}"),
             Error::BadRegex(msg) => write!(f, "bad --exclude regex: {msg}"),
             Error::BadFlag(msg) => write!(f, "bad flag: {msg}"),
-            Error::Net(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for Error {}
-
-impl From<NetError> for Error {
-    fn from(e: NetError) -> Self {
-        Error::Net(e)
-    }
-}
 
 /// A network failure on one fetch, classified the same way by every model.
 ///

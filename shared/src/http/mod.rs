@@ -1,15 +1,21 @@
-//! A sans-IO HTTP/1.1 client codec: the bytes of a GET request, and an incremental parser
-//! for the response. It never touches a socket, so every I/O model can share it.
+//! The sans-IO HTTP/1.1 client core: everything a fetch does but wait, written once for every
+//! model. It never touches a socket, a clock's sleep or a lock; a model's driver moves bytes
+//! between its own socket and the core, and waits its own way (a blocking read on a thread, a
+//! readiness callback on an event loop, an `.await` on a runtime).
 //!
-//! A model writes the bytes of [`request`] to its connection, then hands every chunk of bytes
-//! the socket gives to [`ResponseParser::feed`] and acts on the result: [`Parsed::NeedMore`]
-//! means read again, [`Parsed::Done`] carries the [`Response`], and a read of 0 bytes is
-//! reported with [`ResponseParser::eof`]. The same codec runs under a mio event loop, on a tokio
-//! `TcpStream` and under a hand-made executor; only the way bytes are waited for differs.
+//! A driver asks the [`Pool`] where to connect (a name is resolved once per crawl) and for an
+//! idle connection; then it runs one [`Exchange`] per request: [`Exchange::drive`] writes the
+//! request and feeds what is read to the [`ResponseParser`] until the socket would block
+//! ([`Step::Wait`]: wait for [`Wait::Readable`] or [`Wait::Writable`]) or the exchange has
+//! [`Ended`]: a [`Response`], a failed try, or a resend on a new connection (the keep-alive
+//! rule). A reusable connection goes back to the pool with its [`Session`].
 //!
-//! - `mod.rs` (here): the request bytes, [`Response`], [`HttpError`], [`Parsed`].
+//! - `mod.rs` (here): the request bytes, [`Response`], [`CappedBody`] (the cap, `truncated` and
+//!   `reusable`, decided once), [`HttpError`], [`Parsed`].
 //! - `parser.rs`: [`ResponseParser`], the state machine over head, length, chunked and
 //!   close-delimited bodies.
+//! - `exchange.rs`: [`Exchange`], one request on one connection, and the keep-alive rule.
+//! - `pool.rs`: [`Pool`], names resolved once and idle connections by origin.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -139,11 +145,6 @@ impl Response {
     /// The first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| &h.value[..])
-    }
-
-    /// The headers as (name, value) pairs, as page interpretation takes them.
-    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.headers.iter().map(|h| (h.name.as_str(), h.value.as_slice()))
     }
 }
 
