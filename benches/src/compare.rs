@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::chart::{self, Chart, Line, Point};
+use crate::fresh::Built;
 use crate::harness::{self, ScenarioResult, run_scenario, steps};
 use crate::models::{self, MODELS, PEERS};
 use crate::record::write_json;
@@ -48,10 +49,9 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     let compare =
         std::env::current_exe().map_err(|e| Error::io("cannot find compare itself", e))?;
     let bin_dir = compare.parent().map(Path::to_path_buf).unwrap_or_default();
-    if find_binaries(&bin_dir, &models).is_err() {
-        build_binaries(&bin_dir)?;
-    }
+    build_binaries(&bin_dir)?;
     find_binaries(&bin_dir, &models)?;
+    let built = fresh_binaries(&bin_dir, &models)?;
     // The site server and the models raise their own limits; this one is inherited by both,
     // and the fetch-only pass runs here.
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
@@ -60,7 +60,7 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     let machine = Machine::detect();
     let harness = harness::Plan { runs: options.runs, models, bin_dir, compare };
     let progress = RunProgress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
-    progress.print(&header(&machine, options.markdown));
+    progress.print(&header(&machine, &built, options.markdown));
     for note in &peer_notes {
         progress.note(note);
     }
@@ -94,10 +94,11 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     Ok(outcomes.iter().all(ScenarioResult::ok))
 }
 
-/// When `compare` was started by `cargo run` (which sets `CARGO`) and the crawler binaries are
-/// missing, builds them in its own profile, so that `cargo run --release` on a fresh clone just
-/// works. Not when `COMPARE_NO_BUILD` is set (the tests, which run inside a cargo of their own
-/// that holds the build folder's lock), nor when started by hand: then the error says how.
+/// When `compare` was started by `cargo run` (which sets `CARGO`), builds the crawler binaries
+/// in its own profile, every time: `compare` measures the code in the work tree, and a build of
+/// binaries that are current costs a second. Not when `COMPARE_NO_BUILD` is set (the tests,
+/// which run inside a cargo of their own that holds the build folder's lock), nor when started
+/// by hand: then [`fresh_binaries`] refuses binaries older than their sources.
 fn build_binaries(bin_dir: &Path) -> Result<(), Error> {
     let Some(cargo) = std::env::var_os("CARGO") else { return Ok(()) };
     if std::env::var_os("COMPARE_NO_BUILD").is_some() {
@@ -129,14 +130,36 @@ pub fn find_binaries(bin_dir: &Path, models: &[Model]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The lines above the tables: the machine, and the command that made them.
-fn header(machine: &Machine, markdown: bool) -> String {
+/// The binaries a run uses and when each was built; an error if one was built before a source
+/// file it comes from changed (it would measure code that is no longer in the work tree).
+pub fn fresh_binaries(bin_dir: &Path, models: &[Model]) -> Result<Vec<Built>, Error> {
+    let names = std::iter::once(TESTSITE).chain(models.iter().filter_map(|m| m.program.binary()));
+    let built: Vec<Built> = names.filter_map(|name| Built::of(bin_dir, name)).collect();
+    if let Some(stale) = built.iter().find(|b| b.newer_source.is_some()) {
+        let source = stale.newer_source.as_deref().unwrap_or(Path::new("?"));
+        let build = if bin_dir.ends_with("release") { "--release " } else { "" };
+        return Err(Error::Usage(format!(
+            "{} is older than {}, which it is built from: it would measure code that is no \
+             longer there; start compare with `cargo run {build}--` or run `cargo build \
+             {build}--workspace --bins` first",
+            bin_dir.join(&stale.name).display(),
+            source.display()
+        )));
+    }
+    Ok(built)
+}
+
+/// The lines above the tables: the machine, the binaries and when they were built, and the
+/// command that made them.
+fn header(machine: &Machine, built: &[Built], markdown: bool) -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = format!("compare {}", args.join(" ")).trim_end().to_string();
+    let binaries: Vec<String> = built.iter().map(Built::describe).collect();
+    let binaries = format!("Binaries: {}", binaries.join(", "));
     if markdown {
-        format!("{}\n\nCommand: `{command}`\n\n", machine.line())
+        format!("{}\n\n{binaries}\n\nCommand: `{command}`\n\n", machine.line())
     } else {
-        format!("{}\nCommand: {command}\n\n", machine.line())
+        format!("{}\n{binaries}\nCommand: {command}\n\n", machine.line())
     }
 }
 

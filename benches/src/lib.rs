@@ -38,6 +38,7 @@ pub mod chart;
 pub mod check;
 mod compare;
 mod error;
+mod fresh;
 mod harness;
 mod machine;
 pub mod measure;

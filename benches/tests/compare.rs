@@ -157,10 +157,10 @@ fn site_server_serves_and_stops() {
     assert!(counts.starts_with(&format!("stopped after {} requests", urls.len())), "{counts}");
 }
 
-/// Without the model binaries beside it, `compare` exits 2 with one line saying what to build.
-#[test]
-fn missing_binaries_exit_2() {
-    let dir = temp("alone");
+/// A folder of its own (named after `name`) holding `compare` and nothing else, and the path
+/// of that `compare`.
+fn compare_alone(name: &str) -> (PathBuf, PathBuf) {
+    let dir = temp(name);
     std::fs::create_dir_all(&dir).unwrap();
     let alone = dir.join("compare");
     let _ = std::fs::remove_file(&alone);
@@ -168,6 +168,13 @@ fn missing_binaries_exit_2() {
     std::fs::hard_link(COMPARE, &alone)
         .or_else(|_| std::fs::copy(COMPARE, &alone).map(drop))
         .unwrap();
+    (dir, alone)
+}
+
+/// Without the model binaries beside it, `compare` exits 2 with one line saying what to build.
+#[test]
+fn missing_binaries_exit_2() {
+    let (dir, alone) = compare_alone("alone");
     let out = Command::new(&alone)
         .env("COMPARE_NO_BUILD", "1")
         .args(["--scenario", "tiny"])
@@ -181,6 +188,37 @@ fn missing_binaries_exit_2() {
         stderr.contains("cargo build --workspace") && stderr.contains("`testsite`"),
         "{stderr}"
     );
+    assert!(out.stdout.is_empty());
+}
+
+/// A model binary built before one of its sources changed is refused, with one line naming
+/// both: `compare` measures the code in the work tree or nothing. (Started by `cargo run`, it
+/// rebuilds first, and there is nothing stale to refuse.)
+#[test]
+fn stale_binaries_exit_2() {
+    let (dir, alone) = compare_alone("stale");
+    // Stand-ins for the binaries, and a source of `threads` edited after it was built.
+    for name in ["testsite", "threads", "callback", "coroutine"] {
+        std::fs::write(dir.join(name), b"").unwrap();
+    }
+    let source = dir.join("crawler.rs");
+    std::fs::write(&source, b"// edited").unwrap();
+    let built = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    let threads = std::fs::File::options().write(true).open(dir.join("threads")).unwrap();
+    threads.set_modified(built).unwrap();
+    let dep_info = format!("{}: {}\n", dir.join("threads").display(), source.display());
+    std::fs::write(dir.join("threads.d"), dep_info).unwrap();
+    let out = Command::new(&alone)
+        .env("COMPARE_NO_BUILD", "1")
+        .env_remove("CARGO")
+        .args(["--scenario", "tiny"])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("threads is older than") && stderr.contains("crawler.rs"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
 

@@ -4,6 +4,7 @@
 //! how it ended: a [`Response`], a network error, or "send it again on a new connection" (the
 //! keep-alive rule). Waiting is the model's business; everything else is here, once.
 
+use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
@@ -13,10 +14,15 @@ use super::{Parsed, Response, ResponseParser, write_request};
 use crate::NetError;
 
 /// Bytes read from a socket at a time, in every model.
-///
-/// The buffer is on the stack of [`Exchange::drive`] for one call only: a fetch that waits for
-/// its server holds no read buffer at all, which is what keeps 10,000 waiting fetches small.
 pub const READ_BUFFER: usize = 16 * 1024;
+
+thread_local! {
+    /// The read buffer of this thread's exchanges, one per thread: [`Exchange::drive`] never
+    /// waits, so no two drives on one thread overlap, and between drives a fetch holds no
+    /// buffer at all, which is what keeps 10,000 waiting fetches small. Made once per thread,
+    /// never cleared: the bytes left in it are never read.
+    static READ: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUFFER].into_boxed_slice());
+}
 
 /// What the protocol knows of a connection beside its socket, kept with it in the idle pool:
 /// how many responses it has carried. The keep-alive rule needs it: only a *reused* connection
@@ -178,9 +184,14 @@ impl Exchange {
             self.unsent = Vec::new();
             self.written = 0;
         }
-        let mut buf = [0u8; READ_BUFFER];
+        READ.with_borrow_mut(|buf| self.read(io, buf))
+    }
+
+    /// The reading half of [`Exchange::drive`]: reads into `buf` and feeds the parser until the
+    /// socket would block or the response is complete.
+    fn read(&mut self, io: &mut impl Read, buf: &mut [u8]) -> Step {
         loop {
-            let fed = match io.read(&mut buf) {
+            let fed = match io.read(buf) {
                 Ok(0) => self.parser.eof().map(Parsed::Done),
                 Ok(n) => {
                     let fed = self.parser.feed(&buf[..n]);
