@@ -1,24 +1,26 @@
-//! [`Pool`]: the connection bookkeeping of a client, as data: each host name resolved once (its
-//! failure too), and idle keep-alive connections kept per origin, checked before reuse. The
-//! sockets are the model's own type `C`; the pool never reads or writes them.
+//! [`Pool`]: the connection bookkeeping of a client, as data: each origin's host name resolved
+//! once (its failure too), and idle keep-alive connections kept per origin, checked before
+//! reuse. The sockets are the model's own type `C`; the pool never reads or writes them.
 
 use std::collections::HashMap;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use url::Url;
+use url::{Position, Url};
 
 use super::{Session, preferred_addr};
 use crate::NetError;
 
 /// A host name and port to look up: what [`Pool::address`] asks for when it does not know the
 /// answer yet.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
     /// The host, without the brackets of an IPv6 literal.
     pub host: String,
     /// The port.
     pub port: u16,
+    /// The origin the answer is for.
+    origin: String,
 }
 
 impl Name {
@@ -38,29 +40,28 @@ pub enum Address {
     LookUp(Name),
 }
 
-/// The origin a connection serves: scheme, host and port. A connection is reused only for the
-/// origin it was opened for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Origin {
-    scheme: String,
-    host: String,
-    port: u16,
+/// The origin of `url` (scheme, host and port, as the `url` crate writes them: the host in
+/// lower case, a default port left out): the slice of the URL before its path, so that finding
+/// an origin's entry allocates nothing. A connection is reused only for the origin it was
+/// opened for.
+fn origin(url: &Url) -> &str {
+    &url[..Position::BeforePath]
 }
 
-impl Origin {
-    fn of(url: &Url) -> Origin {
-        Origin {
-            scheme: url.scheme().to_string(),
-            host: url.host_str().unwrap_or_default().to_string(),
-            port: url.port_or_known_default().unwrap_or(80),
-        }
-    }
+/// What the pool knows of one origin.
+#[derive(Debug)]
+struct Known<C> {
+    /// The address its lookup gave (a failure included), once looked up.
+    addr: Option<Result<SocketAddr, NetError>>,
+    /// Its idle connections, with their sessions.
+    idle: Vec<(C, Session)>,
 }
 
 /// Names resolved once per crawl, and idle connections by origin.
 ///
 /// One per client; a model that shares its client between threads puts it behind a lock, and
-/// holds the lock for one call (never across a lookup, a connect or a read).
+/// holds the lock for one call (never across a lookup, a connect or a read). Each call finds
+/// the origin's entry by a slice of the URL: nothing is allocated once an origin is known.
 ///
 /// # Examples
 ///
@@ -80,10 +81,9 @@ impl Origin {
 /// ```
 #[derive(Debug)]
 pub struct Pool<C> {
-    /// Every lookup's answer, a failure included: a host that does not resolve fails each of
-    /// its URLs' tries at once, instead of blocking on a lookup for every one of them.
-    resolved: HashMap<Name, Result<SocketAddr, NetError>>,
-    idle: HashMap<Origin, Vec<(C, Session)>>,
+    /// By origin. A failed lookup is kept as well as an address: a host that does not resolve
+    /// fails each of its URLs' tries at once, instead of blocking on a lookup for every one.
+    origins: HashMap<String, Known<C>>,
     /// Most idle connections kept per origin: one per fetch that can be in flight.
     per_origin: usize,
 }
@@ -91,7 +91,7 @@ pub struct Pool<C> {
 impl<C> Pool<C> {
     /// An empty pool keeping at most `per_origin` idle connections per origin (at least one).
     pub fn new(per_origin: usize) -> Pool<C> {
-        Pool { resolved: HashMap::new(), idle: HashMap::new(), per_origin: per_origin.max(1) }
+        Pool { origins: HashMap::new(), per_origin: per_origin.max(1) }
     }
 
     /// Where to connect for `url`: a known address, a name to look up, or the failure its
@@ -102,14 +102,14 @@ impl<C> Pool<C> {
             tracing::warn!("{url}: the shared HTTP client speaks plain HTTP only");
             return Err(NetError::Other);
         }
-        let name = Name {
+        if let Some(known) = self.origins.get(origin(url)).and_then(|o| o.addr) {
+            return known.map(Address::Known);
+        }
+        Ok(Address::LookUp(Name {
             host: url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string(),
             port: url.port_or_known_default().unwrap_or(80),
-        };
-        match self.resolved.get(&name) {
-            Some(known) => known.map(Address::Known),
-            None => Ok(Address::LookUp(name)),
-        }
+            origin: origin(url).to_string(),
+        }))
     }
 
     /// Records what looking `name` up gave, and returns the address to connect to (see
@@ -123,7 +123,12 @@ impl<C> Pool<C> {
         if let Err(e) = addr {
             tracing::warn!("cannot resolve {}: {e}", name.host);
         }
-        *self.resolved.entry(name).or_insert(addr)
+        let known = self
+            .origins
+            .entry(name.origin)
+            .or_insert_with(|| Known { addr: None, idle: Vec::new() });
+        // A lookup made at the same time by another thread may have answered first: keep one.
+        *known.addr.get_or_insert(addr)
     }
 
     /// An idle connection to `url`'s origin that `is_open` says its server has not closed, with
@@ -133,7 +138,7 @@ impl<C> Pool<C> {
         url: &Url,
         mut is_open: impl FnMut(&mut C) -> bool,
     ) -> Option<(C, Session)> {
-        let idle = self.idle.get_mut(&Origin::of(url))?;
+        let idle = &mut self.origins.get_mut(origin(url))?.idle;
         while let Some((mut conn, session)) = idle.pop() {
             if is_open(&mut conn) {
                 return Some((conn, session));
@@ -145,7 +150,14 @@ impl<C> Pool<C> {
     /// Keeps a connection whose response was read to its end (`Response::reusable`), for the
     /// next request to `url`'s origin; past the limit it is dropped (closed).
     pub fn put(&mut self, url: &Url, conn: C, session: Session) {
-        let idle = self.idle.entry(Origin::of(url)).or_default();
+        let idle = match self.origins.get_mut(origin(url)) {
+            Some(known) => &mut known.idle,
+            // A connection to an origin never looked up (its address came from elsewhere).
+            None => {
+                let known = Known { addr: None, idle: Vec::new() };
+                &mut self.origins.entry(origin(url).to_string()).or_insert(known).idle
+            }
+        };
         if idle.len() < self.per_origin {
             idle.push((conn, session));
         }
@@ -153,7 +165,7 @@ impl<C> Pool<C> {
 
     /// Idle connections kept, over every origin.
     pub fn idle(&self) -> usize {
-        self.idle.values().map(Vec::len).sum()
+        self.origins.values().map(|o| o.idle.len()).sum()
     }
 }
 
