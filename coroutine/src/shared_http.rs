@@ -131,22 +131,24 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
     /// for; a reusable connection goes back to the pool, and a request that met a connection
     /// closed while idle goes again on a new one.
     pub async fn get(&self, url: &Url) -> Result<Response, NetError> {
-        let deadline = Instant::now() + self.timeout;
         let addr = self.address(url).await?;
-        let mut idle = self
-            .pool
-            .with(|pool| pool.take(url, |stream| is_open_by_peek(stream.try_read(&mut [0u8; 1]))));
+        // After a resend, a new connection: the kept ones may all have been closed alike.
+        let mut reuse = true;
         loop {
-            let (mut stream, session) = match idle.take() {
+            let kept = reuse.then(|| self.pool.with(|pool| pool.take(url, is_open))).flatten();
+            let (mut stream, session) = match kept {
                 Some(kept) => kept,
                 None => {
                     (S::connect(addr).await.map_err(|e| NetError::from_io(&e))?, Session::new())
                 }
             };
+            // The crawler bounds the whole `get` with its timeout; this deadline bounds the
+            // exchange's own reads (a body that trickles in never makes a read wait).
+            let deadline = Instant::now() + self.timeout;
             let mut exchange = Exchange::new(url, USER_AGENT, session, deadline);
-            let outcome = loop {
+            let ended = loop {
                 match exchange.drive(&mut NoWait(&mut stream)) {
-                    Step::Done(outcome) => break outcome,
+                    Step::Done(ended) => break ended,
                     Step::Wait(wait) => {
                         if let Err(e) = stream.ready(wait).await {
                             break exchange.failed(NetError::from_io(&e));
@@ -154,7 +156,7 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
                     }
                 }
             };
-            match outcome {
+            match ended {
                 Ended::Response(response) => {
                     if response.reusable {
                         let session = exchange.into_session();
@@ -163,7 +165,10 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
                     return Ok(response);
                 }
                 Ended::Failed(error) => return Err(error),
-                Ended::Resend => tracing::debug!("{url}: kept connection was closed; resending"),
+                Ended::Resend => {
+                    tracing::debug!("{url}: kept connection was closed; resending");
+                    reuse = false;
+                }
             }
         }
     }
@@ -179,6 +184,12 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
             }
         }
     }
+}
+
+/// Whether an idle connection can carry a request: nothing to read yet (a byte read here
+/// means it cannot anyway, and it is dropped).
+fn is_open<S: Conn>(stream: &mut S) -> bool {
+    is_open_by_peek(stream.try_read(&mut [0u8; 1]))
 }
 
 impl<M: Mode, S: Conn> HttpClient for SharedHttp<M, S> {
