@@ -87,25 +87,27 @@ fn reqwest_client(config: &Config) -> reqwest::Result<reqwest::Client> {
 /// request, if any, is marked in the task by [`MarkOpened`]. They differ when hyper raced a
 /// connect against its pool and the pool won.
 async fn reqwest_get(client: &reqwest::Client, url: &Url) -> Result<Response, NetError> {
-    loop {
+    // The loop ends with the response alone: what `send` gave is gone before the body is read,
+    // so the future of a fetch does not carry both.
+    let response = loop {
         let (sent, opened) = OPENED
             .scope(Cell::new(None), async {
                 let sent = client.get(url.as_str()).send().await;
                 (sent, OPENED.with(Cell::get))
             })
             .await;
-        match sent {
-            Ok(response) => return read(response).await,
-            Err(e) => {
-                let reused = failed_on(&e).is_some_and(|local| Some(local) != opened);
-                let error = classify(e);
-                if !reused || !closed_while_idle(error) {
-                    return Err(error);
-                }
-                tracing::debug!("{url}: kept connection was closed ({error}); resending");
-            }
+        let e = match sent {
+            Ok(response) => break response,
+            Err(e) => e,
+        };
+        let reused = failed_on(&e).is_some_and(|local| Some(local) != opened);
+        let error = classify(e);
+        if !reused || !closed_while_idle(error) {
+            return Err(error);
         }
-    }
+        tracing::debug!("{url}: kept connection was closed ({error}); resending");
+    };
+    read(response).await
 }
 
 /// The response as the crawler takes it: the head's status and headers, and the body read up

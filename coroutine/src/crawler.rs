@@ -161,7 +161,10 @@ impl<M: Mode> Crawler<M> {
     pub async fn fetch(&self, job: &Job) -> Step {
         let mut tries = Tries::new(self.config.max_tries());
         let fetched = loop {
-            let got = M::timeout(self.config.timeout(), self.client.get(&job.url)).await;
+            // The request's future is pinned here and lent to the timeout: handed over by
+            // value, it would be kept twice in this future's state (once as the timeout's
+            // argument, once pinned inside it), in every waiting fetch.
+            let got = M::timeout(self.config.timeout(), pin!(self.client.get(&job.url))).await;
             match got.unwrap_or(Err(NetError::Timeout)) {
                 Err(e) if tries.again(&job.url, e) => continue,
                 fetched => break fetched,

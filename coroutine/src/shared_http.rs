@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use shared::NetError;
 use shared::http::is_open_by_peek;
-use shared::http::{Address, Ended, Exchange, Pool, Response, Session, Step, Wait};
+use shared::http::{Address, Ended, Exchange, Name, Pool, Response, Session, Step, Wait};
 use url::Url;
 
 use crate::crawler::Mode;
@@ -147,13 +147,15 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
             let deadline = Instant::now() + self.timeout;
             let mut exchange = Exchange::new(url, USER_AGENT, session, deadline);
             let ended = loop {
-                match exchange.drive(&mut NoWait(&mut stream)) {
+                // What to wait for, in a statement of its own: the step (which can hold a
+                // whole response) is gone before the `.await`, instead of being kept, as a
+                // `match` scrutinee would be, in the state of every waiting fetch.
+                let wait = match exchange.drive(&mut NoWait(&mut stream)) {
                     Step::Done(ended) => break ended,
-                    Step::Wait(wait) => {
-                        if let Err(e) = stream.ready(wait).await {
-                            break exchange.failed(NetError::from_io(&e));
-                        }
-                    }
+                    Step::Wait(wait) => wait,
+                };
+                if let Err(e) = stream.ready(wait).await {
+                    break exchange.failed(NetError::from_io(&e));
                 }
             };
             match ended {
@@ -174,15 +176,21 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
     }
 
     /// Where to connect for `url`, looked up (awaiting the runtime's lookup) the first time its
-    /// host is seen.
+    /// origin is seen.
     async fn address(&self, url: &Url) -> Result<SocketAddr, NetError> {
         match self.pool.with(|pool| pool.address(url))? {
             Address::Known(addr) => Ok(addr),
-            Address::LookUp(name) => {
-                let found = S::resolve(&name.host, name.port).await;
-                self.pool.with(|pool| pool.learn(name, found))
-            }
+            // Boxed: a lookup happens once per origin, and unboxed its state (the name, the
+            // runtime's lookup) would be carried by the future of every fetch, 10,000 of
+            // them at once at C10K.
+            Address::LookUp(name) => Box::pin(self.look_up(name)).await,
         }
+    }
+
+    /// Looks `name` up, and tells the pool what it gave.
+    async fn look_up(&self, name: Name) -> Result<SocketAddr, NetError> {
+        let found = S::resolve(&name.host, name.port).await;
+        self.pool.with(|pool| pool.learn(name, found))
     }
 }
 
