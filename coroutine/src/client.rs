@@ -176,26 +176,40 @@ impl<S, R> tower_service::Service<R> for Opening<S>
 where
     S: tower_service::Service<R>,
     S::Response: Connection,
-    S::Future: Send + 'static,
+    // reqwest's connector service boxes its future already: no second box here.
+    S::Future: Unpin,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+    type Future = Marking<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.0.poll_ready(cx)
     }
 
     fn call(&mut self, request: R) -> Self::Future {
-        let connecting = self.0.call(request);
-        Box::pin(async move {
-            let connected = connecting.await;
-            if let Some(local) = connected.as_ref().ok().and_then(|c| local_addr(&c.connected())) {
-                // Outside a request's scope (a background connect): nothing to mark.
-                let _ = OPENED.try_with(|opened| opened.set(Some(local)));
-            }
-            connected
-        })
+        Marking(self.0.call(request))
+    }
+}
+
+/// A connect of [`Opening`]: once it completes, the new connection's local address is marked
+/// in the task that polls it.
+struct Marking<F>(F);
+
+impl<F, C, E> Future for Marking<F>
+where
+    F: Future<Output = Result<C, E>> + Unpin,
+    C: Connection,
+{
+    type Output = Result<C, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let connected = std::task::ready!(Pin::new(&mut self.0).poll(cx));
+        if let Some(local) = connected.as_ref().ok().and_then(|c| local_addr(&c.connected())) {
+            // Outside a request's scope (a background connect): nothing to mark.
+            let _ = OPENED.try_with(|opened| opened.set(Some(local)));
+        }
+        Poll::Ready(connected)
     }
 }
 
