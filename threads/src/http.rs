@@ -5,12 +5,11 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use shared::NetError;
-use shared::http::{CappedBody, Header, READ_BUFFER, Response, closed_while_idle};
+use shared::http::{CappedBody, Header, Response, closed_while_idle};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout};
@@ -126,17 +125,8 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Response, NetE
         })
         .collect();
     let mut body = CappedBody::new(response.body().content_length());
-    let mut reader = response.body_mut().as_reader();
-    let mut buf = vec![0u8; READ_BUFFER];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) if body.push(&buf[..n]) => {}
-            Ok(_) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(classify(ureq::Error::from(e))),
-        }
-    }
+    // Straight into the body, sized from Content-Length: no buffer in between, no copy.
+    body.read_from(response.body_mut().as_reader()).map_err(|e| classify(ureq::Error::from(e)))?;
     // ureq read the body to its end, or the connection is dropped with the cut body.
     Ok(body.into_response(status, headers, true))
 }

@@ -169,6 +169,14 @@ impl Response {
 /// let response = body.into_response(200, vec![], true);
 /// assert_eq!(response.body.len() as u64, BODY_CAP);
 /// assert!(response.truncated && !response.reusable);
+///
+/// // From a reader: one byte past the cap is read, no more.
+/// let mut body = CappedBody::new(None);
+/// let mut endless = std::io::repeat(b'x');
+/// body.read_from(&mut endless).unwrap();
+/// let response = body.into_response(200, vec![], true);
+/// assert_eq!(response.body.len() as u64, BODY_CAP);
+/// assert!(response.truncated);
 /// ```
 #[derive(Debug, Default)]
 pub struct CappedBody {
@@ -201,6 +209,19 @@ impl CappedBody {
             self.truncated = true;
         }
         !self.truncated
+    }
+
+    /// Reads the rest of a body from `reader`, straight into this body: up to the cap and one
+    /// byte past it, to know whether the body goes on (then it is cut, and the rest is not
+    /// read). For a client that gives the body as a reader (ureq).
+    pub fn read_from(&mut self, reader: impl std::io::Read) -> std::io::Result<()> {
+        use std::io::Read;
+        reader.take(self.room().saturating_add(1)).read_to_end(&mut self.bytes)?;
+        if self.bytes.len() as u64 > BODY_CAP {
+            self.bytes.truncate(BODY_CAP as usize);
+            self.truncated = true;
+        }
+        Ok(())
     }
 
     /// Marks the body cut at the cap without a byte beyond it in hand: the framing says more
