@@ -171,6 +171,16 @@ fn compare_alone(name: &str) -> (PathBuf, PathBuf) {
     (dir, alone)
 }
 
+/// Asserts that `compare` exited 2 with one line on stderr and nothing on stdout, and returns
+/// the line.
+fn one_line_exit_2(out: &std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+    stderr
+}
+
 /// Without the model binaries beside it, `compare` exits 2 with one line saying what to build.
 #[test]
 fn missing_binaries_exit_2() {
@@ -181,14 +191,11 @@ fn missing_binaries_exit_2() {
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_exit_2(&out);
     assert!(
         stderr.contains("cargo build --workspace") && stderr.contains("`testsite`"),
         "{stderr}"
     );
-    assert!(out.stdout.is_empty());
 }
 
 /// A model binary built before one of its sources changed is refused, with one line naming
@@ -215,11 +222,8 @@ fn stale_binaries_exit_2() {
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_exit_2(&out);
     assert!(stderr.contains("threads is older than") && stderr.contains("crawler.rs"), "{stderr}");
-    assert!(out.stdout.is_empty());
 }
 
 /// A bad scenario or model name exits 2 with one line naming the good ones.

@@ -5,25 +5,36 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-/// `testsite --port 0` picks a free port, prints its URL on stdout's first line, serves the
-/// generated site's root there, and on SIGINT prints its counts and exits 0.
-#[test]
-fn serves_and_reports_on_ctrl_c() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_testsite"))
-        .args(["--pages", "10", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("testsite starts");
+/// Starts `command` (a `testsite`), and returns it and the address of the URL its first line
+/// gives.
+fn start(command: &mut Command) -> (std::process::Child, String) {
+    let mut child =
+        command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("testsite starts");
     let mut line = String::new();
     let stdout = child.stdout.take().expect("piped stdout");
     BufReader::new(stdout).read_line(&mut line).expect("a first line");
     let url = url::Url::parse(line.trim()).expect("the first line is the site's URL");
     let addr = format!("{}:{}", url.host_str().unwrap_or_default(), url.port().unwrap_or(80));
+    (child, addr)
+}
+
+/// The whole answer to a GET of `path` at `addr`, on a connection of its own.
+fn get(addr: &str, path: &str) -> String {
     let mut client = TcpStream::connect(addr).expect("the site listens");
-    client.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    client.write_all(request.as_bytes()).unwrap();
     let mut answer = String::new();
     client.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// `testsite --port 0` picks a free port, prints its URL on stdout's first line, serves the
+/// generated site's root there, and on SIGINT prints its counts and exits 0.
+#[test]
+fn serves_and_reports_on_ctrl_c() {
+    let (child, addr) =
+        start(Command::new(env!("CARGO_BIN_EXE_testsite")).args(["--pages", "10", "--port", "0"]));
+    let answer = get(&addr, "/");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
@@ -42,22 +53,10 @@ fn dir_says_when_it_reads_and_when_it_is_ready() {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("index.html"), "<a href=sub/b.html>b</a>").unwrap();
     std::fs::write(dir.join("sub/b.html"), "b").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_testsite"))
-        .args(["--port", "0", "--dir"])
-        .arg(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("testsite starts");
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("piped stdout");
-    BufReader::new(stdout).read_line(&mut line).expect("a first line");
-    let url = url::Url::parse(line.trim()).expect("the first line is the site's URL");
-    let addr = format!("{}:{}", url.host_str().unwrap_or_default(), url.port().unwrap_or(80));
-    let mut client = TcpStream::connect(addr).expect("the site listens");
-    client.write_all(b"GET /sub/b.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    client.read_to_string(&mut answer).unwrap();
+    let (child, addr) = start(
+        Command::new(env!("CARGO_BIN_EXE_testsite")).args(["--port", "0", "--dir"]).arg(&dir),
+    );
+    let answer = get(&addr, "/sub/b.html");
     assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("\r\n\r\nb"), "{answer}");
     let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
