@@ -19,7 +19,7 @@ macro_rules! cli_tests {
     ($binary:expr) => {
         $crate::cli_tests!(@each $binary; bad_arguments_exit_2, json_report_on_stdout,
             proxy_variables_are_ignored, ctrl_c_prints_the_partial_report,
-            progress_line_only_on_a_terminal);
+            progress_line_only_on_a_terminal, version_names_the_binary, roots_with_whitespace_exit_2);
     };
     (@each $binary:expr; $($name:ident),* $(,)?) => {
         $(
@@ -148,4 +148,28 @@ pub fn ctrl_c_prints_the_partial_report(binary: &str) {
         .parse()
         .expect("a count");
     assert!((8..400).contains(&done), "{done} done");
+}
+
+/// `--version` prints the binary's own name and the workspace's version, not the name of the
+/// crate that defines the shared command line.
+pub fn version_names_the_binary(binary: &str) {
+    let out = Command::new(binary).arg("--version").output().expect("the binary runs");
+    assert!(out.status.success());
+    let name = std::path::Path::new(binary).file_name().expect("a file").to_string_lossy();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, format!("{name} {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// A root with whitespace is refused with one line and exit 2, before any crawl: no report on
+/// stdout. (Each root names 127.0.0.1, so that even a regression would resolve nothing; the
+/// other malformed roots, `ht!tp://x y` among them, are `shared::cli`'s unit tests.)
+pub fn roots_with_whitespace_exit_2(binary: &str) {
+    for root in ["127.0.0.1:9/a b", "http://127.0.0.1:9/a\tb", "http://127.0.0.1:9/\nx"] {
+        let out = Command::new(binary).arg(root).output().expect("the binary runs");
+        assert_eq!(out.status.code(), Some(2), "{root:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{root:?}: {stderr}");
+        assert!(stderr.starts_with("error: bad URL "), "{root:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{root:?}: the crawl did not start");
+    }
 }
