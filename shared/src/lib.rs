@@ -4,8 +4,10 @@
 //! # How it works
 //! 1. A [`Config`] says what to crawl (with the `cli` feature, `Args` parses it from the one
 //!    command line of every binary).
-//! 2. [`http`] writes the bytes of a GET and reads the bytes of the answer into a [`Response`],
-//!    whatever socket they travel on; a model with its own HTTP client converts its answer to one.
+//! 2. [`http`] is everything a fetch does but wait: where to connect (names resolved once), an
+//!    idle connection to reuse, and one exchange per request that writes the GET, parses the
+//!    answer into a [`Response`] and applies the keep-alive rule, whatever socket the bytes
+//!    travel on; a model with its own HTTP client converts its answer to one.
 //! 3. [`page::interpret`] turns a response into an [`Outcome`] (a redirect, a page with its
 //!    allowed [`links`], or a plain record), with no lock held: parsing is the expensive part.
 //! 4. [`step`] is the outcome step: it interprets what the fetch gave, touches the [`Seen`] set
@@ -19,7 +21,7 @@
 //! - [`error`]: [`Error`] and [`NetError`].
 //! - [`policy`]: root domains, strict and lenient hosts, `--exclude`.
 //! - [`links`]: charset decoding and link extraction.
-//! - [`http`]: the sans-IO HTTP/1.1 client codec and [`Response`].
+//! - [`http`]: the sans-IO HTTP client core (parser, exchange, pool) and [`Response`].
 //! - [`page`]: the pure interpretation of a response.
 //! - [`seen`]: the seen-set, [`Job`], the caps, and the outcome step.
 //! - [`report`]: [`FetchStatistic`] and [`Report`].
