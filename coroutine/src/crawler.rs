@@ -44,9 +44,15 @@ pub trait Mode: Sized + fmt::Debug + 'static {
     /// Cancels the workers and waits until every one is gone.
     fn cancel(workers: Vec<Self::Worker>) -> impl Future<Output = ()>;
 
-    /// `future`'s output, or `None` if `duration` passes first (the future is then dropped).
-    fn timeout<F: Future>(duration: Duration, future: F)
-    -> impl Future<Output = Option<F::Output>>;
+    /// `future`'s output, or `None` if `duration` passes first.
+    ///
+    /// The future is lent, pinned where the caller keeps it, not handed over: an async fn that
+    /// takes a future by value keeps it twice in its state (as its argument, and again where
+    /// it pins it), and a fetch's future is in the state of every waiting fetch.
+    fn timeout<F: Future>(
+        duration: Duration,
+        future: Pin<&mut F>,
+    ) -> impl Future<Output = Option<F::Output>>;
 
     /// Builds this runtime and runs `future` on it to the end.
     fn block_on<F: Future>(future: F) -> io::Result<F::Output>;
@@ -161,9 +167,7 @@ impl<M: Mode> Crawler<M> {
     pub async fn fetch(&self, job: &Job) -> Step {
         let mut tries = Tries::new(self.config.max_tries());
         let fetched = loop {
-            // The request's future is pinned here and lent to the timeout: handed over by
-            // value, it would be kept twice in this future's state (once as the timeout's
-            // argument, once pinned inside it), in every waiting fetch.
+            // The request's future is pinned here and lent to the timeout (see `Mode::timeout`).
             let got = M::timeout(self.config.timeout(), pin!(self.client.get(&job.url))).await;
             match got.unwrap_or(Err(NetError::Timeout)) {
                 Err(e) if tries.again(&job.url, e) => continue,

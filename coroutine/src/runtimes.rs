@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -122,7 +123,7 @@ impl Mode for CurrentThread {
         abort_all(workers).await;
     }
 
-    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+    async fn timeout<F: Future>(duration: Duration, future: Pin<&mut F>) -> Option<F::Output> {
         tokio::time::timeout(duration, future).await.ok()
     }
 
@@ -161,7 +162,7 @@ impl Mode for MultiThread {
         abort_all(workers).await;
     }
 
-    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+    async fn timeout<F: Future>(duration: Duration, future: Pin<&mut F>) -> Option<F::Output> {
         tokio::time::timeout(duration, future).await.ok()
     }
 
@@ -209,7 +210,7 @@ impl Mode for Handmade {
 
     fn timeout<F: Future>(
         duration: Duration,
-        future: F,
+        future: Pin<&mut F>,
     ) -> impl Future<Output = Option<F::Output>> {
         handmade::timeout(duration, future)
     }
