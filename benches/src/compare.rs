@@ -133,8 +133,14 @@ pub fn find_binaries(bin_dir: &Path, models: &[Model]) -> Result<(), Error> {
 /// The binaries a run uses and when each was built; an error if one was built before a source
 /// file it comes from changed (it would measure code that is no longer in the work tree).
 pub fn fresh_binaries(bin_dir: &Path, models: &[Model]) -> Result<Vec<Built>, Error> {
-    let names = std::iter::once(TESTSITE).chain(models.iter().filter_map(|m| m.program.binary()));
-    let built: Vec<Built> = names.filter_map(|name| Built::of(bin_dir, name)).collect();
+    let mut names: Vec<&str> = Vec::new();
+    // Each binary once: several models run the same one (threads-ureq and threads-shared).
+    for name in std::iter::once(TESTSITE).chain(models.iter().filter_map(|m| m.program.binary())) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let built: Vec<Built> = names.into_iter().filter_map(|name| Built::of(bin_dir, name)).collect();
     if let Some(stale) = built.iter().find(|b| b.newer_source.is_some()) {
         let source = stale.newer_source.as_deref().unwrap_or(Path::new("?"));
         let build = if bin_dir.ends_with("release") { "--release " } else { "" };
