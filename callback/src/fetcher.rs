@@ -86,6 +86,13 @@ enum Next {
     Resend,
 }
 
+impl Next {
+    /// A try that failed with `error` in `phase` (before its deadline).
+    fn failed(error: NetError, phase: Phase) -> Next {
+        Next::Failed(Failure { error, phase, timed_out: false })
+    }
+}
+
 /// Where a try stands once a step's result is acted on.
 enum Settled {
     /// Under way: wait for the next event.
@@ -179,8 +186,7 @@ impl Fetcher {
         token: Token,
         reuse: bool,
     ) -> Next {
-        let fail =
-            |error| Next::Failed(Failure { error, phase: Phase::Connecting, timed_out: false });
+        let fail = |error| Next::failed(error, Phase::Connecting);
         let url = &self.job.url;
         let addr = match crawler.pool.address(url) {
             Ok(Address::Known(addr)) => addr,
@@ -280,8 +286,7 @@ impl Fetcher {
     /// Writable while connecting: the connect has finished, or failed. Then the exchange
     /// begins on the new connection.
     fn connected(&mut self) -> Next {
-        let fail =
-            |error| Next::Failed(Failure { error, phase: Phase::Connecting, timed_out: false });
+        let fail = |error| Next::failed(error, Phase::Connecting);
         let Some(stream) = self.stream.as_ref() else {
             return fail(NetError::Other);
         };
@@ -306,7 +311,7 @@ impl Fetcher {
         let phase = self.state.phase();
         let (Some(stream), State::Exchanging(exchange)) = (self.stream.as_mut(), &mut self.state)
         else {
-            return Next::Failed(Failure { error: NetError::Other, phase, timed_out: false });
+            return Next::failed(NetError::Other, phase);
         };
         match exchange.drive(stream) {
             Step::Wait(_) => Next::Wait,
@@ -314,7 +319,7 @@ impl Fetcher {
             Step::Done(Ended::Resend) => Next::Resend,
             Step::Done(Ended::Failed(error)) => {
                 let phase = self.state.phase();
-                Next::Failed(Failure { error, phase, timed_out: false })
+                Next::failed(error, phase)
             }
         }
     }

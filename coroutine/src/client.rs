@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
-use shared::http::{CappedBody, Header, Response, closed_while_idle};
+use shared::http::{CappedBody, Header, Response, is_resend};
 use shared::{Config, NetError};
 use url::Url;
 
@@ -102,7 +102,8 @@ async fn reqwest_get(client: &reqwest::Client, url: &Url) -> Result<Response, Ne
         };
         let reused = failed_on(&e).is_some_and(|local| Some(local) != opened);
         let error = classify(e);
-        if !reused || !closed_while_idle(error) {
+        // A failure of `send` came before the response's head was complete.
+        if !is_resend(reused, false, error) {
             return Err(error);
         }
         tracing::debug!("{url}: kept connection was closed ({error}); resending");

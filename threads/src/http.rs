@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use shared::NetError;
-use shared::http::{CappedBody, Header, Response, closed_while_idle};
+use shared::http::{CappedBody, Header, Response, is_resend};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout};
@@ -102,7 +102,8 @@ impl UreqClient {
                 Ok(response) => return read(response),
                 Err(e) => {
                     let error = classify(e);
-                    if OPENED.get() || !closed_while_idle(error) {
+                    // A failure of `call` came before the response's head was complete.
+                    if !is_resend(!OPENED.get(), false, error) {
                         return Err(error);
                     }
                     tracing::debug!("{url}: kept connection was closed ({error}); resending");

@@ -44,13 +44,27 @@ impl Session {
     }
 }
 
-/// Whether `error` is how a connection closed by its server while it sat idle shows when a
-/// request is sent on it: a reset, a broken pipe (both `ConnectionReset`) or the end of the
-/// stream (`ConnectionClosed`). With no byte of a response received, on a reused connection,
-/// such a failure is a resend, not a try: [`Exchange::failed`] here, and the ureq and reqwest
-/// adapters for their own pools.
-pub fn closed_while_idle(error: NetError) -> bool {
-    matches!(error, NetError::ConnectionReset | NetError::ConnectionClosed)
+/// The keep-alive rule, the one place it is decided: whether a request that failed with
+/// `error` is sent again at once on a new connection, and costs no try. It is when the
+/// connection was `reused` (its server may have closed it while it sat idle), no byte of the
+/// response had arrived (`answered` is false), and the failure is how such a close shows: a
+/// reset, a broken pipe (both `ConnectionReset`) or the end of the stream (`ConnectionClosed`).
+///
+/// [`Exchange::failed`] asks it for the shared client; the ureq and reqwest adapters ask it for
+/// a failure of their library before the response's head.
+///
+/// # Examples
+/// ```
+/// use shared::NetError;
+/// use shared::http::is_resend;
+/// assert!(is_resend(true, false, NetError::ConnectionClosed));
+/// assert!(!is_resend(false, false, NetError::ConnectionReset), "a new connection: a try");
+/// assert!(!is_resend(true, true, NetError::ConnectionReset), "the server answered: a try");
+/// assert!(!is_resend(true, false, NetError::Timeout), "a silent server closed nothing");
+/// ```
+pub fn is_resend(reused: bool, answered: bool, error: NetError) -> bool {
+    let closed = matches!(error, NetError::ConnectionReset | NetError::ConnectionClosed);
+    reused && !answered && closed
 }
 
 /// What an exchange waits for when the socket would block.
@@ -229,7 +243,7 @@ impl Exchange {
     /// The outcome of a failure of the connection itself, seen by the model rather than by
     /// [`Exchange::drive`] (an error registering the socket, say): the keep-alive rule applies.
     pub fn failed(&self, error: NetError) -> Ended {
-        if self.session.is_reused() && !self.parser.started() && closed_while_idle(error) {
+        if is_resend(self.session.is_reused(), self.parser.started(), error) {
             Ended::Resend
         } else {
             Ended::Failed(error)

@@ -30,7 +30,7 @@ mod pool;
 #[cfg(test)]
 mod tests;
 
-pub use exchange::{Ended, Exchange, READ_BUFFER, Session, Step, Wait, closed_while_idle};
+pub use exchange::{Ended, Exchange, READ_BUFFER, Session, Step, Wait, is_resend};
 pub use parser::ResponseParser;
 pub use pool::{Address, Name, Pool, is_open_by_peek};
 
