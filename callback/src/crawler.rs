@@ -10,7 +10,7 @@ use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Response, Se
 use crate::event_loop::EventLoop;
 use crate::fetcher::Fetcher;
 use mio::net::TcpStream;
-use shared::http::Pool;
+use shared::http::{Pool, Tls};
 
 /// The event-loop crawler: everything its callbacks share.
 ///
@@ -39,6 +39,8 @@ pub struct Crawler {
     /// core's pool, a plain field like the rest (the thread model puts the same pool behind a
     /// lock).
     pub(crate) pool: Pool<TcpStream>,
+    /// The crawl's TLS settings, for each new https connection.
+    pub(crate) tls: Tls,
     /// Whether `work` is running, so that a fetch that ends at once (no such host) does not
     /// start `work` again from inside it.
     working: bool,
@@ -64,6 +66,7 @@ impl Crawler {
             seen,
             done: Vec::new(),
             pool: Pool::new(config.max_tasks()),
+            tls: Tls::new(config.ca_certs()),
             working: false,
         }
     }

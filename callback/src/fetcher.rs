@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use mio::net::TcpStream;
 use mio::{Interest, Token};
-use shared::http::{Address, Ended, Exchange, Response, Session, Step, is_open_by_peek};
+use shared::http::{Address, Ended, Exchange, Response, Session, Step, Tls, is_open_by_peek};
 use shared::{Job, NetError, Tries};
 
 use crate::crawler::Crawler;
@@ -243,7 +243,7 @@ impl Fetcher {
                 Next::Failed(Failure { error: NetError::Timeout, phase, timed_out: true })
             }
             Event::Ready { .. } => match self.state {
-                State::Connecting => self.connected(),
+                State::Connecting => self.connected(&crawler.tls),
                 State::Exchanging(_) => self.advance(),
             },
         };
@@ -284,8 +284,9 @@ impl Fetcher {
     }
 
     /// Writable while connecting: the connect has finished, or failed. Then the exchange
-    /// begins on the new connection.
-    fn connected(&mut self) -> Next {
+    /// begins on the new connection (for https, with a TLS client whose handshake the
+    /// exchange makes: see [`Session::open`]).
+    fn connected(&mut self, tls: &Tls) -> Next {
         let fail = |error| Next::failed(error, Phase::Connecting);
         let Some(stream) = self.stream.as_ref() else {
             return fail(NetError::Other);
@@ -300,7 +301,10 @@ impl Fetcher {
             Err(e) if e.kind() == std::io::ErrorKind::NotConnected => return Next::Wait,
             Err(e) => return fail(NetError::from_io(&e)),
         }
-        self.state = State::Exchanging(self.exchange(Session::new()));
+        match Session::open(&self.job.url, tls) {
+            Ok(session) => self.state = State::Exchanging(self.exchange(session)),
+            Err(error) => return fail(error),
+        }
         self.advance()
     }
 

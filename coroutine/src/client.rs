@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
-use shared::http::{CappedBody, Header, Response, is_resend};
+use shared::http::{CappedBody, Header, Response, Tls, is_resend};
 use shared::{Config, NetError};
 use url::Url;
 
@@ -32,12 +32,12 @@ impl<M: Mode> Client<M> {
     /// The client of a crawl with `config`, on the stack `http`.
     pub fn new(config: &Config, http: Http) -> Client<M> {
         match http {
-            Http::Shared => Client::Shared(SharedHttp::new(config.timeout(), config.max_tasks())),
+            Http::Shared => Client::Shared(SharedHttp::new(config)),
             Http::Reqwest => match reqwest_client(config) {
                 Ok(client) => Client::Reqwest(client),
                 Err(e) => {
                     tracing::error!("cannot build a reqwest client ({e}); using the shared codec");
-                    Client::Shared(SharedHttp::new(config.timeout(), config.max_tasks()))
+                    Client::Shared(SharedHttp::new(config))
                 }
             },
         }
@@ -58,10 +58,11 @@ impl<M: Mode> HttpClient for Client<M> {
 /// One reqwest client: a keep-alive pool with room for every worker, redirects left to the
 /// crawler, no proxy (reqwest would read `HTTP_PROXY` otherwise), the crawl's timeout.
 fn reqwest_client(config: &Config) -> reqwest::Result<reqwest::Client> {
-    // reqwest's TLS (rustls) needs a process-wide crypto provider; ring is the one already in
-    // the workspace (through ureq). Installing it twice is harmless: the second call is refused.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // The crawl's one rustls configuration (its provider, roots, ALPN and resumption cache,
+    // which a copy shares), as every stack has it.
+    let tls = Tls::new(config.ca_certs());
     reqwest::Client::builder()
+        .tls_backend_preconfigured(rustls::ClientConfig::clone(tls.client_config()))
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(config.timeout())

@@ -188,7 +188,7 @@ impl Mode for Handmade {
     fn client(config: &Config, http: Http) -> Self::Client {
         // `Options::new` refuses reqwest on this runtime: nothing else can come here.
         debug_assert_eq!(http, Http::Shared);
-        SharedHttp::new(config.timeout(), config.max_tasks())
+        SharedHttp::new(config)
     }
 
     fn share<T>(value: T) -> Rc<T> {

@@ -8,9 +8,9 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use shared::NetError;
 use shared::http::is_open_by_peek;
-use shared::http::{Address, Ended, Exchange, Name, Pool, Response, Session, Step, Wait};
+use shared::http::{Address, Ended, Exchange, Name, Pool, Response, Session, Step, Tls, Wait};
+use shared::{Config, NetError};
 use url::Url;
 
 use crate::crawler::Mode;
@@ -111,6 +111,8 @@ pub struct SharedHttp<M: Mode, S> {
     pool: M::Cell<Pool<S>>,
     /// How long one request may take, body included.
     timeout: Duration,
+    /// The crawl's TLS settings, for each new https connection.
+    tls: Tls,
 }
 
 impl<M: Mode, S> std::fmt::Debug for SharedHttp<M, S> {
@@ -121,10 +123,12 @@ impl<M: Mode, S> std::fmt::Debug for SharedHttp<M, S> {
 }
 
 impl<M: Mode, S: Conn> SharedHttp<M, S> {
-    /// A client whose requests take at most `timeout`, keeping at most `per_host` idle
-    /// connections per origin.
-    pub fn new(timeout: Duration, per_host: usize) -> Self {
-        SharedHttp { pool: Exclusive::new(Pool::new(per_host)), timeout }
+    /// The client of a crawl with `config`: requests take at most its timeout, at most
+    /// `--max-tasks` idle connections are kept per origin, and every https connection speaks
+    /// TLS as its [`Tls`] says.
+    pub fn new(config: &Config) -> Self {
+        let pool = Exclusive::new(Pool::new(config.max_tasks()));
+        SharedHttp { pool, timeout: config.timeout(), tls: Tls::new(config.ca_certs()) }
     }
 
     /// One GET: an idle connection or a new one, then the exchange, awaiting whatever it waits
@@ -139,7 +143,8 @@ impl<M: Mode, S: Conn> SharedHttp<M, S> {
             let (mut stream, session) = match kept {
                 Some(kept) => kept,
                 None => {
-                    (S::connect(addr).await.map_err(|e| NetError::from_io(&e))?, Session::new())
+                    let stream = S::connect(addr).await.map_err(|e| NetError::from_io(&e))?;
+                    (stream, Session::open(url, &self.tls)?)
                 }
             };
             // The crawler bounds the whole `get` with its timeout; this deadline bounds the

@@ -41,6 +41,9 @@ pub struct Args {
     /// JSON Lines report on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// Also trust the CA certificates in FILE (PEM) for https.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
     /// More logging on stderr (repeat for more).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -62,6 +65,9 @@ impl TryFrom<Args> for Config {
         let mut builder = Config::builder(&args.roots);
         if let Some(pattern) = &args.exclude {
             builder.exclude(pattern);
+        }
+        if let Some(path) = &args.ca_file {
+            builder.ca_file(path);
         }
         builder
             .max_tasks(args.max_tasks)
@@ -98,6 +104,8 @@ mod tests {
             vec!["x.org", "--max-tries", "0"],
             vec!["x.org", "--timeout", "0"],
             vec!["x.org", "--timeout", "NaN"],
+            vec!["x.org", "--ca-file", "/nonexistent/ca.pem"],
+            vec!["x.org", "--ca-file", "Cargo.toml"],
         ] {
             let err = args(&bad).expect_err(&format!("{bad:?} must be refused"));
             assert!(!err.to_string().contains('\n'), "{err}");

@@ -1,9 +1,12 @@
 //! [`Config`]: the validated configuration every model's `crawl` takes (the command line of
 //! `contract.md`, parsed by `Args` in the `cli` feature, or built in code).
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
+use rustls::pki_types::CertificateDer;
 use url::{Host, Url};
 
 use crate::{Error, Progress, Stop};
@@ -39,6 +42,7 @@ pub struct Config {
     max_depth: Option<u32>,
     json: bool,
     verbosity: i8,
+    ca_certs: Arc<[CertificateDer<'static>]>,
     stop: Stop,
     progress: Progress,
 }
@@ -80,6 +84,8 @@ impl Config {
             max_depth: None,
             json: false,
             verbosity: 0,
+            ca_file: None,
+            trusted: Vec::new(),
             stop: Stop::new(),
             progress: Progress::new(),
         }
@@ -140,6 +146,12 @@ impl Config {
         self.verbosity
     }
 
+    /// The certificates of `--ca-file`, trusted for https beside the web's roots: what every
+    /// client of a crawl builds its [`Tls`](crate::http::Tls) from.
+    pub fn ca_certs(&self) -> &[CertificateDer<'static>] {
+        &self.ca_certs
+    }
+
     /// Fired by Ctrl-C: the crawl stops taking URLs and returns what it has.
     pub fn stop(&self) -> &Stop {
         &self.stop
@@ -167,6 +179,8 @@ pub struct ConfigBuilder {
     max_depth: Option<u32>,
     json: bool,
     verbosity: i8,
+    ca_file: Option<PathBuf>,
+    trusted: Vec<CertificateDer<'static>>,
     stop: Stop,
     progress: Progress,
 }
@@ -243,6 +257,20 @@ impl ConfigBuilder {
         self
     }
 
+    /// `--ca-file`: a PEM file of CA certificates to trust for https beside the web's roots,
+    /// read and checked by `build`.
+    pub fn ca_file(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.ca_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Trusts `cert` (a CA certificate, DER) for https beside the web's roots: `--ca-file` for
+    /// code that holds the certificate itself (a test site's generated authority).
+    pub fn trust(&mut self, cert: CertificateDer<'static>) -> &mut Self {
+        self.trusted.push(cert);
+        self
+    }
+
     /// The Ctrl-C signal the crawl obeys (a new one by default).
     pub fn stop(&mut self, stop: Stop) -> &mut Self {
         self.stop = stop;
@@ -276,6 +304,11 @@ impl ConfigBuilder {
             }
             None => None,
         };
+        let mut ca_certs = match &self.ca_file {
+            Some(path) => crate::http::read_ca_file(path).map_err(Error::BadFlag)?,
+            None => Vec::new(),
+        };
+        ca_certs.extend(self.trusted.iter().cloned());
         Ok(Config {
             roots,
             max_tasks: self.max_tasks,
@@ -288,6 +321,7 @@ impl ConfigBuilder {
             max_depth: self.max_depth,
             json: self.json,
             verbosity: self.verbosity,
+            ca_certs: ca_certs.into(),
             stop: self.stop.clone(),
             progress: self.progress.clone(),
         })

@@ -56,7 +56,10 @@ pub enum NetError {
     MalformedResponse,
     /// The host name could not be resolved.
     HostNotFound,
-    /// Anything else the client reported (TLS failures, for instance).
+    /// The TLS handshake failed: a certificate not trusted, expired or for another name, a
+    /// handshake cut short, or bytes that are not TLS.
+    Tls,
+    /// Anything else the client reported.
     Other,
 }
 
@@ -70,6 +73,7 @@ impl NetError {
             NetError::Timeout => "Timeout",
             NetError::MalformedResponse => "MalformedResponse",
             NetError::HostNotFound => "HostNotFound",
+            NetError::Tls => "Tls",
             NetError::Other => "Other",
         }
     }
@@ -113,6 +117,7 @@ impl fmt::Display for NetError {
             NetError::Timeout => "timed out",
             NetError::MalformedResponse => "malformed HTTP response",
             NetError::HostNotFound => "host not found",
+            NetError::Tls => "TLS handshake failed",
             NetError::Other => "network error",
         };
         write!(f, "{}: {text}", self.kind())

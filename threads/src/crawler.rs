@@ -53,7 +53,7 @@ impl Crawler {
         let crawler = Crawler {
             config: config.clone(),
             policy: Policy::new(config),
-            client: Client::new(http, config.timeout(), config.max_tasks()),
+            client: Client::new(http, config),
             queue: JoinableQueue::new(),
             seen: SeenSet::new(seen, mode),
             done: Mutex::new(Vec::new()),

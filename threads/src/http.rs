@@ -5,14 +5,17 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::io::{self, Read, Write};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use shared::NetError;
-use shared::http::{CappedBody, Header, Response, is_resend};
+use rustls::{ClientConnection, StreamOwned};
+use shared::http::{CappedBody, Header, Response, Tls, is_resend};
+use shared::{Config, NetError};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, LazyBuffers};
+use ureq::unversioned::transport::{NextTimeout, TcpConnector, Transport, TransportAdapter};
 use url::Url;
 
 use crate::shared_http::SharedClient;
@@ -41,11 +44,14 @@ pub enum Client {
 }
 
 impl Client {
-    /// The client of a crawl: `timeout` per request, an idle pool with room for `max_tasks`.
-    pub fn new(http: Http, timeout: Duration, max_tasks: usize) -> Client {
+    /// The client of a crawl with `config`: its timeout per request, an idle pool with room
+    /// for `--max-tasks`, and one TLS configuration ([`Tls`]) for every https connection.
+    pub fn new(http: Http, config: &Config) -> Client {
+        let (timeout, max_tasks) = (config.timeout(), config.max_tasks());
+        let tls = Tls::new(config.ca_certs());
         match http {
-            Http::Ureq => Client::Ureq(UreqClient::new(timeout, max_tasks)),
-            Http::Shared => Client::Shared(SharedClient::new(timeout, max_tasks)),
+            Http::Ureq => Client::Ureq(UreqClient::new(timeout, max_tasks, tls)),
+            Http::Shared => Client::Shared(SharedClient::new(timeout, max_tasks, tls)),
         }
     }
 
@@ -68,8 +74,9 @@ pub struct UreqClient {
 }
 
 impl UreqClient {
-    /// A client whose pool can keep one idle connection per worker.
-    pub fn new(timeout: Duration, max_tasks: usize) -> UreqClient {
+    /// A client whose pool can keep one idle connection per worker, speaking TLS as `tls`
+    /// says.
+    pub fn new(timeout: Duration, max_tasks: usize, tls: Tls) -> UreqClient {
         let config = ureq::Agent::config_builder()
             // The crawler records redirects and decides itself whether to follow them.
             .max_redirects(0)
@@ -83,7 +90,7 @@ impl UreqClient {
             .proxy(None)
             .user_agent(USER_AGENT)
             .build();
-        let connector = Opening(DefaultConnector::new());
+        let connector = Connect { tcp: TcpConnector::default(), tls };
         let agent = ureq::Agent::with_parts(config, connector, OnceResolver::default());
         UreqClient { agent }
     }
@@ -134,28 +141,98 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Response, NetE
 
 thread_local! {
     /// Whether the request under way on this thread opened a new connection: ureq connects on
-    /// the thread that calls it, through [`Opening`].
+    /// the thread that calls it, through [`Connect`].
     static OPENED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// ureq's connector, marking on the calling thread that a new connection was opened: what tells
-/// a request on a pooled connection from one on a new connection, which ureq does not say.
+/// ureq's connector: a TCP connection, marked on the calling thread as opened (what tells a
+/// request on a pooled connection from one on a new connection, which ureq does not say); then,
+/// for https, TLS over it with the crawl's one rustls configuration ([`Tls`]), the one the
+/// shared core and reqwest use, instead of the configuration ureq would build for itself.
 #[derive(Debug)]
-struct Opening(DefaultConnector);
+struct Connect {
+    tcp: TcpConnector,
+    tls: Tls,
+}
 
-impl Connector for Opening {
-    type Out = <DefaultConnector as Connector>::Out;
+impl Connector for Connect {
+    type Out = Box<dyn Transport>;
 
     fn connect(
         &self,
         details: &ConnectionDetails<'_>,
         chained: Option<()>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        let connected = self.0.connect(details, chained)?;
-        if connected.is_some() {
-            OPENED.set(true);
+        let Some(tcp) = self.tcp.connect(details, chained)? else {
+            return Ok(None);
+        };
+        OPENED.set(true);
+        if !details.needs_tls() {
+            return Ok(Some(tcp.boxed()));
         }
-        Ok(connected)
+        let host = details.uri.host().unwrap_or_default();
+        let mut conn = self.tls.connect(host).map_err(|_| ureq::Error::Tls("bad server name"))?;
+        let mut sock = TransportAdapter::new(tcp.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        if let Err(e) = conn.complete_io(&mut sock) {
+            tracing::debug!("{host}: TLS handshake: {e}");
+            return Err(match e.kind() {
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                    ureq::Error::Timeout(ureq::Timeout::Connect)
+                }
+                _ => ureq::Error::Tls("TLS handshake failed"),
+            });
+        }
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(TlsTransport { buffers, stream: StreamOwned::new(conn, sock) }.boxed()))
+    }
+}
+
+/// A ureq transport over TLS: ureq's buffers, moved through a rustls stream.
+struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl std::fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsTransport").finish_non_exhaustive()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = match self.stream.read(input) {
+            // Closed without close_notify, as most servers close: HTTP's framing decides.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+            read => read?,
+        };
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
     }
 }
 
@@ -198,6 +275,7 @@ fn classify(error: ureq::Error) -> NetError {
         ureq::Error::Timeout(_) => NetError::Timeout,
         ureq::Error::HostNotFound => NetError::HostNotFound,
         ureq::Error::ConnectionFailed => NetError::ConnectionRefused,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => NetError::Tls,
         ureq::Error::Io(e) => NetError::from_io(&e),
         ureq::Error::Protocol(_)
         | ureq::Error::BadUri(_)

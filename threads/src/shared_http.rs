@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use shared::NetError;
-use shared::http::{Address, Ended, Exchange, Pool, Response, Session, Step, is_open_by_peek};
+use shared::http::{Address, Ended, Exchange, Pool, Response, Session, Step, Tls, is_open_by_peek};
 use url::Url;
 
 /// A blocking client on the shared core, shared by every worker thread.
@@ -18,13 +18,15 @@ pub struct SharedClient {
     /// Names resolved and idle connections. Locked for one call on the pool, never while a
     /// thread waits on the network.
     pool: Mutex<Pool<TcpStream>>,
+    /// The crawl's TLS settings, for each new https connection.
+    tls: Tls,
 }
 
 impl SharedClient {
     /// A client whose requests take at most `timeout` each, body included, keeping at most
-    /// `per_host` idle connections per origin.
-    pub fn new(timeout: Duration, per_host: usize) -> SharedClient {
-        SharedClient { timeout, pool: Mutex::new(Pool::new(per_host)) }
+    /// `per_host` idle connections per origin, speaking TLS as `tls` says.
+    pub fn new(timeout: Duration, per_host: usize, tls: Tls) -> SharedClient {
+        SharedClient { timeout, pool: Mutex::new(Pool::new(per_host)), tls }
     }
 
     /// GETs `url` once; the thread blocks until the response is complete, the deadline passes,
@@ -42,7 +44,7 @@ impl SharedClient {
         loop {
             let (stream, session) = match idle.take() {
                 Some(kept) => kept,
-                None => (connect(addr, deadline)?, Session::new()),
+                None => (connect(addr, deadline)?, Session::open(url, &self.tls)?),
             };
             let mut exchange = Exchange::new(url, crate::http::USER_AGENT, session, deadline);
             match exchange_on(&stream, &mut exchange) {

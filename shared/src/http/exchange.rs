@@ -8,8 +8,10 @@ use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
+use rustls::ClientConnection;
 use url::Url;
 
+use super::tls::{Tls, Tunnel};
 use super::{Parsed, Response, ResponseParser, write_request};
 use crate::NetError;
 
@@ -25,17 +27,30 @@ thread_local! {
 }
 
 /// What the protocol knows of a connection beside its socket, kept with it in the idle pool:
-/// how many responses it has carried. The keep-alive rule needs it: only a *reused* connection
-/// may have been closed by its server while it sat idle.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// its TLS state for an https connection, and how many responses it has carried (the
+/// keep-alive rule needs it: only a *reused* connection may have been closed by its server
+/// while it sat idle).
+#[derive(Debug, Default)]
 pub struct Session {
     responses: u64,
+    /// The TLS layer of an https connection (boxed: a waiting plain-HTTP fetch stays small).
+    tls: Option<Box<ClientConnection>>,
 }
 
 impl Session {
-    /// A new connection's: it has carried nothing yet.
+    /// A new plain-HTTP connection's: it has carried nothing yet.
     pub fn new() -> Session {
         Session::default()
+    }
+
+    /// A new connection's, for `url`: plain for http, and for https a TLS client whose
+    /// handshake the first exchange makes (see [`Tls::connect`]).
+    pub fn open(url: &Url, tls: &Tls) -> Result<Session, NetError> {
+        let tls = match url.scheme() {
+            "https" => Some(Box::new(tls.connect(url.host_str().unwrap_or_default())?)),
+            _ => None,
+        };
+        Ok(Session { responses: 0, tls })
     }
 
     /// Whether the connection has carried a response before (it came from the idle pool).
@@ -182,7 +197,29 @@ impl Exchange {
     /// blocking one with timeouts set (a timeout gives `Step::Wait` too; the model then checks
     /// the deadline). A read of 0 bytes is the end of the stream. Bytes that keep coming past
     /// the deadline end the exchange with a timeout, as a wait past it would.
+    ///
+    /// On an https connection the bytes go through the session's TLS layer: the handshake is
+    /// made on the way, and a TLS failure ends the exchange with [`NetError::Tls`].
     pub fn drive(&mut self, io: &mut (impl Read + Write)) -> Step {
+        let Some(mut tls) = self.session.tls.take() else {
+            return self.drive_on(io);
+        };
+        let mut tunnel = Tunnel::new(&mut tls, io);
+        let step = self.drive_on(&mut tunnel);
+        let (wants_write, failed) = (tunnel.wants_write(), tunnel.failed());
+        self.session.tls = Some(tls);
+        match step {
+            Step::Wait(Wait::Readable) if wants_write => Step::Wait(Wait::Writable),
+            Step::Done(Ended::Failed(error)) if failed => {
+                tracing::debug!("TLS failure ({error})");
+                Step::Done(Ended::Failed(NetError::Tls))
+            }
+            step => step,
+        }
+    }
+
+    /// [`Exchange::drive`] on the bytes of HTTP: the socket itself, or the TLS layer over it.
+    fn drive_on(&mut self, io: &mut (impl Read + Write)) -> Step {
         while self.written < self.unsent.len() {
             match io.write(&self.unsent[self.written..]) {
                 Ok(0) => return Step::Done(self.failed(NetError::ConnectionReset)),
@@ -316,7 +353,7 @@ mod tests {
     }
 
     fn reused() -> Session {
-        Session { responses: 1 }
+        Session { responses: 1, tls: None }
     }
 
     /// A request written a few bytes at a time, then a response in two reads, with a wait in

@@ -16,6 +16,8 @@
 //!   close-delimited bodies.
 //! - `exchange.rs`: [`Exchange`], one request on one connection, and the keep-alive rule.
 //! - `pool.rs`: [`Pool`], names resolved once and idle connections by origin.
+//! - `tls.rs`: [`Tls`], the one rustls configuration of a crawl, and the TLS layer an exchange
+//!   reads and writes through on an https connection.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -29,10 +31,12 @@ mod parser;
 mod pool;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 pub use exchange::{Ended, Exchange, READ_BUFFER, Session, Step, Wait, is_resend};
 pub use parser::ResponseParser;
 pub use pool::{Address, Name, Pool, is_open_by_peek};
+pub use tls::{Tls, read_ca_file};
 
 /// Longest response head accepted (status line + headers): 64 KiB.
 pub const MAX_HEAD: usize = 64 * 1024;

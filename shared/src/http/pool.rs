@@ -95,11 +95,11 @@ impl<C> Pool<C> {
     }
 
     /// Where to connect for `url`: a known address, a name to look up, or the failure its
-    /// lookup gave. Every model speaks plain HTTP over the shared codec: another scheme is a
+    /// lookup gave. A scheme other than http and https (which a crawl never enqueues) is a
     /// network error (`Other`), logged.
     pub fn address(&self, url: &Url) -> Result<Address, NetError> {
-        if url.scheme() != "http" {
-            tracing::warn!("{url}: the shared HTTP client speaks plain HTTP only");
+        if !matches!(url.scheme(), "http" | "https") {
+            tracing::warn!("{url}: the shared HTTP client speaks http and https only");
             return Err(NetError::Other);
         }
         if let Some(known) = self.origins.get(origin(url)).and_then(|o| o.addr) {

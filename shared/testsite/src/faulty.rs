@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// What the server answers instead of HTTP for [`Fault::Garbage`](super::Fault::Garbage).
-const GARBAGE: &[u8] = b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n";
+pub(crate) const GARBAGE: &[u8] = b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n";
 
 /// Per-connection switches that the request handler flips to misbehave below HTTP.
 #[derive(Debug, Default)]
@@ -27,23 +27,43 @@ pub(crate) struct ConnCtl {
     pub(crate) responses: AtomicUsize,
 }
 
-/// A `TcpStream` that obeys [`ConnCtl`].
-pub(crate) struct FaultyStream {
-    pub(crate) inner: TcpStream,
+/// A connection's stream, plain or TLS, and the TCP socket under it.
+pub(crate) trait Tcp: AsyncRead + AsyncWrite + Unpin {
+    /// The TCP socket (to reset it).
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Tcp for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Tcp for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
+/// A connection's stream that obeys [`ConnCtl`]: over TLS, the faults are inside it (garbage
+/// instead of the HTTP response, not instead of TLS records), so that a fault gives the same
+/// record over http and https; a reset resets the TCP connection under the TLS.
+pub(crate) struct FaultyStream<S: Tcp> {
+    pub(crate) inner: S,
     pub(crate) ctl: Arc<ConnCtl>,
     pub(crate) garbage_sent: bool,
 }
 
-impl Drop for FaultyStream {
+impl<S: Tcp> Drop for FaultyStream<S> {
     fn drop(&mut self) {
         if self.ctl.reset.load(Ordering::SeqCst) {
             // SO_LINGER 0: closing sends RST, not FIN.
-            let _ = self.inner.set_zero_linger();
+            let _ = self.inner.tcp().set_zero_linger();
         }
     }
 }
 
-impl AsyncRead for FaultyStream {
+impl<S: Tcp> AsyncRead for FaultyStream<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -64,7 +84,7 @@ impl AsyncRead for FaultyStream {
     }
 }
 
-impl AsyncWrite for FaultyStream {
+impl<S: Tcp> AsyncWrite for FaultyStream<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

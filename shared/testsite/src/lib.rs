@@ -18,6 +18,7 @@
 //! - `body.rs`: [`SiteBody`], bodies generated as they are sent.
 //! - [`oracle`]: [`Expected`], [`Site::expected`], [`Site::ideal_secs`].
 //! - [`server`]: the hyper server and [`ServerHandle`]; `faulty.rs`, the misbehaving streams.
+//! - [`tls`]: the site over TLS, its generated [`tls::Authority`] and [`tls::TlsFault`]s.
 //! - [`conformance`]: the shared test suite.
 //! - `bin/testsite.rs`: the `testsite` binary.
 //!
@@ -32,6 +33,7 @@ mod generate;
 pub mod oracle;
 pub mod server;
 mod site;
+pub mod tls;
 
 pub use body::SiteBody;
 pub use generate::SiteSpec;

@@ -18,8 +18,9 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{oneshot, watch};
 use url::Url;
 
-use crate::faulty::{ConnCtl, FaultyStream};
+use crate::faulty::{ConnCtl, FaultyStream, Tcp};
 use crate::site::REDIRECT_CONTENT_TYPE;
+use crate::tls::{SiteTls, TlsFault};
 use crate::{Fault, Resource, Site, SiteBody};
 
 /// Longest wait at the barrier before letting a request through anyway.
@@ -29,6 +30,8 @@ const BARRIER_WAIT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    /// Whether the site is served over TLS (its URLs are https).
+    tls: bool,
     state: Arc<State>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -37,6 +40,8 @@ pub struct ServerHandle {
 #[derive(Debug)]
 struct State {
     site: Site,
+    /// How connections speak TLS, if they do: the site's own setting, or the suite's.
+    tls: Option<SiteTls>,
     /// Requests per path (with query). A std `Mutex`: held for one map update, never across an
     /// `.await`.
     counts: Mutex<HashMap<String, usize>>,
@@ -51,7 +56,8 @@ struct State {
 
 impl Site {
     /// Serves the site on `addr` (`"127.0.0.1:0"` for an ephemeral port) until the handle is
-    /// dropped.
+    /// dropped: over TLS if the site says so ([`Site::tls`]), or if it says nothing and this
+    /// thread runs inside [`tls::over_tls`](crate::tls::over_tls).
     ///
     /// # Examples
     /// ```
@@ -72,8 +78,12 @@ impl Site {
             bind(addr)?.listen(BACKLOG)?
         };
         let addr = listener.local_addr()?;
+        let tls = self.tls.clone().or_else(|| {
+            crate::tls::suite_authority().map(|authority| SiteTls::new(&authority, None))
+        });
         let state = Arc::new(State {
             site: self.clone(),
+            tls: tls.clone(),
             counts: Mutex::new(HashMap::new()),
             counted: Condvar::new(),
             in_flight: AtomicUsize::new(0),
@@ -89,15 +99,22 @@ impl Site {
                 // Requests that never answer are still parked: drop them instead of waiting.
                 runtime.shutdown_background();
             })?;
-        Ok(ServerHandle { addr, state, shutdown: Some(shutdown), thread: Some(thread) })
+        let tls = tls.is_some();
+        Ok(ServerHandle { addr, tls, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 }
 
 impl ServerHandle {
-    /// The site's root URL, `http://127.0.0.1:PORT/`.
+    /// The site's root URL, `http://127.0.0.1:PORT/` (`https://` over TLS).
     pub fn url(&self) -> Url {
+        let scheme = if self.tls { "https" } else { "http" };
         // Cannot fail: an IP address and a port always make a valid URL.
-        Url::parse(&format!("http://{}/", self.addr)).expect("valid URL")
+        Url::parse(&format!("{scheme}://{}/", self.addr)).expect("valid URL")
+    }
+
+    /// Whether the site is served over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// The socket address served.
@@ -205,8 +222,35 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: ones
 }
 
 async fn serve_connection(state: Arc<State>, tcp: TcpStream) {
+    match &state.tls {
+        None => serve_http(state, tcp).await,
+        Some(SiteTls::Serve(config)) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+            // A failed handshake is the client's to report: nothing to serve.
+            if let Ok(tls) = acceptor.accept(tcp).await {
+                serve_http(state, tls).await;
+            }
+        }
+        Some(SiteTls::Break(fault)) => break_handshake(tcp, *fault).await,
+    }
+}
+
+/// Reads the client's first flight (its ClientHello), then closes the connection, or answers
+/// it with bytes that are not TLS and closes.
+async fn break_handshake(mut tcp: TcpStream, fault: TlsFault) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut hello = [0u8; 4096];
+    if let Ok(Ok(_)) = tokio::time::timeout(BARRIER_WAIT, tcp.read(&mut hello)).await
+        && fault == TlsFault::GarbageServerHello
+    {
+        let _ = tcp.write_all(crate::faulty::GARBAGE).await;
+        let _ = tcp.flush().await;
+    }
+}
+
+async fn serve_http<S: Tcp + Send + 'static>(state: Arc<State>, stream: S) {
     let ctl = Arc::new(ConnCtl::default());
-    let io = TokioIo::new(FaultyStream { inner: tcp, ctl: ctl.clone(), garbage_sent: false });
+    let io = TokioIo::new(FaultyStream { inner: stream, ctl: ctl.clone(), garbage_sent: false });
     let keep_alive = state.site.keep_alive;
     let service = service_fn(move |req| answer(state.clone(), ctl.clone(), req));
     // An error here is a fault we injected or a client that went away: nothing to report.

@@ -106,6 +106,8 @@ pub struct Site {
     /// Whether a path's query is ignored when no resource has it (a folder of files, served as
     /// a static file server does: `/a.html?search=x` is `/a.html`).
     pub(crate) ignore_query: bool,
+    /// Served over TLS (https), or failing TLS handshakes.
+    pub(crate) tls: Option<crate::tls::SiteTls>,
 }
 
 impl Default for Site {
@@ -125,6 +127,7 @@ impl Site {
             close_idle_after: None,
             keep_alive: true,
             ignore_query: false,
+            tls: None,
         }
     }
 
@@ -210,6 +213,24 @@ impl Site {
     /// request is a try (on a reused one, the keep-alive rule would send it again).
     pub fn without_keep_alive(mut self) -> Site {
         self.keep_alive = false;
+        self
+    }
+
+    /// Serves the site over TLS (https), with a certificate for `localhost` and `127.0.0.1`
+    /// signed by `authority`.
+    pub fn tls(mut self, authority: &crate::tls::Authority) -> Site {
+        self.tls = Some(crate::tls::SiteTls::new(authority, None));
+        self
+    }
+
+    /// Serves the site as https, failing every client's handshake with `fault` (a crawler
+    /// trusting `authority` must still refuse it).
+    pub fn tls_fault(
+        mut self,
+        authority: &crate::tls::Authority,
+        fault: crate::tls::TlsFault,
+    ) -> Site {
+        self.tls = Some(crate::tls::SiteTls::new(authority, Some(fault)));
         self
     }
 

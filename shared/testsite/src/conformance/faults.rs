@@ -88,7 +88,8 @@ pub fn fault_slow_trickle(crawl: CrawlFn) {
 /// A root nobody listens on is one failed record, and the crawl ends.
 pub fn fault_refused(crawl: CrawlFn) {
     let (_reserved, port) = super::closed_port();
-    let root = format!("http://127.0.0.1:{port}/");
+    let scheme = if crate::tls::suite_authority().is_some() { "https" } else { "http" };
+    let root = format!("{scheme}://127.0.0.1:{port}/");
     let config = Config::builder([root.as_str()]).max_tries(2).build().expect("valid root");
     let report = crawl(&config);
     check_invariants(&report);

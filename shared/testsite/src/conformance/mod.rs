@@ -50,17 +50,31 @@ pub fn run_all(crawl: CrawlFn) {
     assert!(failed.is_empty(), "conformance scenarios failed: {failed:?}");
 }
 
-/// One `#[test]` per conformance scenario, for the crawl function given.
+/// One `#[test]` per conformance scenario, for the crawl function given, and the same again
+/// over TLS in a module `over_tls` (each scenario unchanged, its site served as https with a
+/// certificate the crawl is told to trust: see [`crate::tls::over_tls`]).
 #[macro_export]
 macro_rules! conformance_tests {
     ($crawl:path) => {
-        $crate::__conformance_scenarios!(conformance_tests!(@each $crawl;));
+        const CONFORMANCE_CRAWL: $crate::conformance::CrawlFn = $crawl;
+        $crate::__conformance_scenarios!(conformance_tests!(@each;));
+        mod over_tls {
+            $crate::__conformance_scenarios!(conformance_tests!(@each_tls;));
+        }
     };
-    (@each $crawl:path; $($name:ident),* $(,)?) => {
+    (@each; $($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                $crate::conformance::$name($crawl);
+                $crate::conformance::$name(CONFORMANCE_CRAWL);
+            }
+        )*
+    };
+    (@each_tls; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::tls::over_tls(|| $crate::conformance::$name(super::CONFORMANCE_CRAWL));
             }
         )*
     };
@@ -111,7 +125,7 @@ impl Run {
     /// Serves `site`, crawls it from `/` with `tweak` applied to the default config.
     pub fn new(crawl: CrawlFn, site: &Site, tweak: impl FnOnce(&mut ConfigBuilder)) -> Run {
         let server = site.serve("127.0.0.1:0").expect("test site starts");
-        let mut builder = Config::builder([server.url().as_str()]);
+        let mut builder = config_for(&server);
         builder.timeout(Duration::from_secs(5));
         tweak(&mut builder);
         let config = builder.build().expect("a valid configuration");
@@ -177,6 +191,16 @@ impl Run {
         }
         assert_eq!(self.server.total_requests(), self.report.stats.len(), "requests in all");
     }
+}
+
+/// The configuration of a crawl of `server` from its root: trusting the suite's authority
+/// when the scenario runs over TLS ([`crate::tls::over_tls`]).
+pub fn config_for(server: &ServerHandle) -> ConfigBuilder {
+    let mut builder = Config::builder([server.url().as_str()]);
+    if let Some(authority) = crate::tls::suite_authority() {
+        builder.trust(authority.ca_cert());
+    }
+    builder
 }
 
 /// A port on 127.0.0.1 where nobody listens, and stays so while the returned socket lives: it is

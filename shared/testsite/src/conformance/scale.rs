@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use super::{CrawlFn, Run, check_invariants};
 use crate::{Latency, SiteSpec};
-use shared::Config;
 
 /// A 2,000-page site: redirects, chains, 404s, images, legacy charsets, a deep chain, cycles.
 fn big_site() -> crate::Site {
@@ -61,7 +60,7 @@ pub(crate) fn site_to_interrupt() -> crate::Site {
 /// far and the count still to do.
 pub fn stop_prints_partial_report(crawl: CrawlFn) {
     let server = site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
-    let config = Config::builder([server.url().as_str()]).max_tasks(2).build().expect("valid root");
+    let config = super::config_for(&server).max_tasks(2).build().expect("valid root");
     let stop = config.stop().clone();
     let report = std::thread::scope(|s| {
         s.spawn(|| {
