@@ -215,6 +215,25 @@ where
     }
 }
 
+/// Maps an I/O error under a reqwest error onto the shared kinds: a rustls error inside it is
+/// a TLS failure, and so is a TCP connection that ends or is reset while `connecting` (it was
+/// made, so it was cut during the TLS handshake: a refused connection is refused, not reset).
+/// reqwest wraps its connector's errors in an `Other` I/O error: the one inside is the one
+/// that says what happened.
+fn classify_io(io: &std::io::Error, connecting: bool) -> NetError {
+    if let Some(inner) = io.get_ref() {
+        if inner.is::<rustls::Error>() {
+            return NetError::Tls;
+        }
+        if let Some(inner) = inner.downcast_ref::<std::io::Error>() {
+            return classify_io(inner, connecting);
+        }
+    }
+    let kind = NetError::from_io(io);
+    let cut = matches!(kind, NetError::ConnectionReset | NetError::ConnectionClosed);
+    if cut && connecting { NetError::Tls } else { kind }
+}
+
 /// Maps reqwest's error onto the shared kinds, by what lies underneath it: an I/O error (refused,
 /// reset), or hyper's verdict on the bytes (cut short, unparsable).
 fn classify(error: reqwest::Error) -> NetError {
@@ -223,8 +242,11 @@ fn classify(error: reqwest::Error) -> NetError {
     }
     let mut source = error.source();
     while let Some(cause) = source {
+        if cause.is::<rustls::Error>() {
+            return NetError::Tls;
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return NetError::from_io(io);
+            return classify_io(io, error.is_connect());
         }
         if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
             if hyper.is_incomplete_message() || hyper.is_body_write_aborted() {

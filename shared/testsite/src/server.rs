@@ -50,6 +50,8 @@ struct State {
     in_flight: AtomicUsize,
     peak: AtomicUsize,
     connections: AtomicUsize,
+    /// TLS handshakes that resumed an earlier session instead of a full handshake.
+    resumed: AtomicUsize,
     /// Flips to true once the barrier's count of simultaneous requests has been reached.
     released: watch::Sender<bool>,
 }
@@ -78,7 +80,7 @@ impl Site {
             bind(addr)?.listen(BACKLOG)?
         };
         let addr = listener.local_addr()?;
-        let tls = self.tls.clone().or_else(|| {
+        let tls = self.tls.clone().unwrap_or_else(|| {
             crate::tls::suite_authority().map(|authority| SiteTls::new(&authority, None))
         });
         let state = Arc::new(State {
@@ -89,6 +91,7 @@ impl Site {
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
+            resumed: AtomicUsize::new(0),
             released: watch::Sender::new(false),
         });
         let (shutdown, stopped) = oneshot::channel();
@@ -164,6 +167,12 @@ impl ServerHandle {
         )
     }
 
+    /// TLS handshakes that resumed a session of an earlier connection (a short handshake, no
+    /// certificate sent) instead of a full one.
+    pub fn resumed_handshakes(&self) -> usize {
+        self.state.resumed.load(Ordering::SeqCst)
+    }
+
     /// TCP connections accepted so far (keep-alive shows as far fewer than requests).
     pub fn connections(&self) -> usize {
         self.state.connections.load(Ordering::SeqCst)
@@ -228,6 +237,9 @@ async fn serve_connection(state: Arc<State>, tcp: TcpStream) {
             let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
             // A failed handshake is the client's to report: nothing to serve.
             if let Ok(tls) = acceptor.accept(tcp).await {
+                if tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+                    state.resumed.fetch_add(1, Ordering::SeqCst);
+                }
                 serve_http(state, tls).await;
             }
         }

@@ -106,8 +106,9 @@ pub struct Site {
     /// Whether a path's query is ignored when no resource has it (a folder of files, served as
     /// a static file server does: `/a.html?search=x` is `/a.html`).
     pub(crate) ignore_query: bool,
-    /// Served over TLS (https), or failing TLS handshakes.
-    pub(crate) tls: Option<crate::tls::SiteTls>,
+    /// Served over TLS (https) or failing TLS handshakes (`Some(Some(_))`), plain
+    /// (`Some(None)`), or as the serving thread says (`None`: see `tls::over_tls`).
+    pub(crate) tls: Option<Option<crate::tls::SiteTls>>,
 }
 
 impl Default for Site {
@@ -219,7 +220,14 @@ impl Site {
     /// Serves the site over TLS (https), with a certificate for `localhost` and `127.0.0.1`
     /// signed by `authority`.
     pub fn tls(mut self, authority: &crate::tls::Authority) -> Site {
-        self.tls = Some(crate::tls::SiteTls::new(authority, None));
+        self.tls = Some(Some(crate::tls::SiteTls::new(authority, None)));
+        self
+    }
+
+    /// Serves the site as plain http, even inside
+    /// [`tls::over_tls`](crate::tls::over_tls): for a scenario that needs both kinds.
+    pub fn plain(mut self) -> Site {
+        self.tls = Some(None);
         self
     }
 
@@ -230,7 +238,7 @@ impl Site {
         authority: &crate::tls::Authority,
         fault: crate::tls::TlsFault,
     ) -> Site {
-        self.tls = Some(crate::tls::SiteTls::new(authority, Some(fault)));
+        self.tls = Some(Some(crate::tls::SiteTls::new(authority, Some(fault))));
         self
     }
 

@@ -81,3 +81,66 @@ fn version_names_the_binary() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout, concat!("testsite ", env!("CARGO_PKG_VERSION"), "\n"));
 }
+
+/// `testsite --tls --ca-out FILE` serves https, with a certificate from a CA it generates and
+/// writes to FILE: the shared client core, trusting FILE and nothing else of this machine's,
+/// fetches the root over TLS.
+#[test]
+fn tls_serves_https_with_the_ca_it_writes() {
+    use shared::http::{Ended, Exchange, Session, Step, Tls, read_ca_file};
+    use std::time::{Duration, Instant};
+
+    let ca = std::env::temp_dir().join(format!("testsite-test-{}-ca.pem", std::process::id()));
+    let ca_arg = ca.to_str().expect("a UTF-8 path");
+    let (mut child, addr) = start(
+        Command::new(env!("CARGO_BIN_EXE_testsite"))
+            .args(["--pages", "5", "--port", "0", "--tls", "--ca-out", ca_arg]),
+    );
+    let url = url::Url::parse(&format!("https://{addr}/")).unwrap();
+    let tls = Tls::new(&read_ca_file(&ca).expect("the CA certificate was written"));
+    let stream = TcpStream::connect(&addr).expect("the site listens");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let session = Session::open(&url, &tls).expect("a TLS client");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut exchange = Exchange::new(&url, "test", session, deadline);
+    let ended = loop {
+        match exchange.drive(&mut &stream) {
+            Step::Done(ended) => break ended,
+            Step::Wait(_) => assert!(Instant::now() < deadline, "no answer in 5 s"),
+        }
+    };
+    let Ended::Response(response) = ended else { panic!("{ended:?}") };
+    assert_eq!(response.status, 200);
+    assert!(response.body.starts_with(b"<!DOCTYPE html>"), "{:?}", &response.body[..20]);
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::remove_file(&ca).expect("the file named by --ca-out");
+}
+
+/// Without --ca-out, `testsite --tls` names the file it wrote the CA's certificate to, and
+/// removes it when it stops.
+#[test]
+fn tls_without_ca_out_removes_its_file_at_exit() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_testsite"))
+        .args(["--pages", "5", "--port", "0", "--tls"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("testsite starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("a first line on stderr");
+    let path = line
+        .strip_prefix("CA certificate in ")
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_else(|| panic!("names the CA file: {line}"))
+        .to_string();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(!std::path::Path::new(&path).exists(), "{path} removed at exit");
+}

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p testsite -- --pages 1000 --latency-ms 20 --port 8080
 //! cargo run --release -p testsite -- --dir ./my-saved-site
+//! cargo run --release -p testsite -- --tls --ca-out ca.pem    # https; crawl with --ca-file ca.pem
 //! ```
 
 use std::path::PathBuf;
@@ -34,6 +35,14 @@ struct Cli {
     /// Serve the files under this folder instead of a generated site.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Serve over TLS (https), with a certificate for localhost and 127.0.0.1 from a CA
+    /// generated at start.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls, write the CA's certificate (PEM) to FILE, for the crawler's --ca-file
+    /// [default: a file in the temporary folder, removed at exit].
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    ca_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -84,6 +93,25 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    // The generated CA's certificate, where the crawler can read it before the URL is printed;
+    // removed at exit unless the user named the file.
+    let mut remove_at_exit = None;
+    let site = if cli.tls {
+        let authority = testsite::tls::Authority::generate();
+        let path = cli.ca_out.clone().unwrap_or_else(|| {
+            let path = std::env::temp_dir().join(format!("testsite-{}-ca.pem", std::process::id()));
+            remove_at_exit = Some(path.clone());
+            path
+        });
+        if let Err(e) = std::fs::write(&path, authority.ca_pem()) {
+            eprintln!("error: cannot write the CA certificate to {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        eprintln!("CA certificate in {}: crawl with --ca-file {0}", path.display());
+        site.tls(&authority)
+    } else {
+        site
+    };
     let server = match site.serve(&format!("127.0.0.1:{}", cli.port)) {
         Ok(server) => server,
         Err(e) => {
@@ -102,5 +130,8 @@ fn main() -> ExitCode {
     }
     let _ = interrupted.recv();
     eprintln!("{}", server.summary());
+    if let Some(path) = remove_at_exit {
+        let _ = std::fs::remove_file(path);
+    }
     ExitCode::SUCCESS
 }

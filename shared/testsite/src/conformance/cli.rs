@@ -19,7 +19,8 @@ macro_rules! cli_tests {
     ($binary:expr) => {
         $crate::cli_tests!(@each $binary; bad_arguments_exit_2, json_report_on_stdout,
             proxy_variables_are_ignored, ctrl_c_prints_the_partial_report,
-            progress_line_only_on_a_terminal, version_names_the_binary, roots_with_whitespace_exit_2);
+            progress_line_only_on_a_terminal, version_names_the_binary, roots_with_whitespace_exit_2,
+            ca_file_is_trusted_for_https);
     };
     (@each $binary:expr; $($name:ident),* $(,)?) => {
         $(
@@ -38,6 +39,7 @@ pub fn bad_arguments_exit_2(binary: &str) {
         &["ftp://127.0.0.1/"],
         &["mailto:x@y.org"],
         &["--max-tasks"],
+        &["127.0.0.1:9", "--ca-file", "/nonexistent/ca.pem"],
     ] {
         let out = Command::new(binary).args(args).output().expect("the binary runs");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -172,4 +174,41 @@ pub fn roots_with_whitespace_exit_2(binary: &str) {
         assert!(stderr.starts_with("error: bad URL "), "{root:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{root:?}: the crawl did not start");
     }
+}
+
+/// `--ca-file FILE` trusts the CA certificates in FILE for https: a site whose certificate
+/// that CA signed is crawled; without the flag, its root is the TLS failure, tried as often
+/// as `--max-tries` says.
+pub fn ca_file_is_trusted_for_https(binary: &str) {
+    let authority = crate::tls::Authority::generate();
+    let site = Site::new().page("/", &["/a"]).page("/a", &[]).tls(&authority);
+    let server = site.serve("127.0.0.1:0").expect("test site starts");
+    let ca = std::env::temp_dir().join(format!(
+        "crawler-models-ca-{}-{}.pem",
+        std::process::id(),
+        server.addr().port()
+    ));
+    std::fs::write(&ca, authority.ca_pem()).expect("the CA file is written");
+    let crawl = |extra: &[&std::ffi::OsStr]| {
+        let out = Command::new(binary)
+            .args([server.url().as_str(), "--json", "--max-tries", "2"])
+            .args(extra)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let records: Vec<FetchStatistic> =
+            stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON record")).collect();
+        records
+    };
+    let trusted = crawl(&["--ca-file".as_ref(), ca.as_os_str()]);
+    let _ = std::fs::remove_file(&ca);
+    let statuses: Vec<(&str, Option<u16>)> =
+        trusted.iter().map(|r| (r.url.as_str(), r.status)).collect();
+    let a = server.url().join("a").expect("valid path");
+    assert_eq!(statuses, [(server.url().as_str(), Some(200)), (a.as_str(), Some(200))]);
+    let untrusted = crawl(&[]);
+    assert_eq!(untrusted.len(), 1);
+    assert_eq!(untrusted[0].exception.as_deref(), Some("Tls: TLS handshake failed"));
+    assert_eq!(server.connections(), 1 + 2, "one kept-alive connection, then two tries");
 }

@@ -15,6 +15,7 @@ pub mod handles;
 mod keep_alive;
 mod limits;
 mod scale;
+mod tls;
 
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ pub use faults::*;
 pub use keep_alive::*;
 pub use limits::*;
 pub use scale::*;
+pub use tls::*;
 
 use crate::{Expected, ServerHandle, Site};
 use shared::progress::Snapshot;
@@ -95,7 +97,10 @@ macro_rules! __conformance_scenarios {
             fault_reset, fault_close_mid_body, fault_never_answer, fault_garbage, fault_huge_body,
             fault_slow_trickle, fault_refused, panic_in_link_extraction, idle_close_after_each_response,
             idle_close_after_third_response, reset_on_a_new_connection_is_a_try, max_pages, max_depth, generated_site_one_task,
-            generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report);
+            generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report,
+            tls_untrusted_certificate, tls_wrong_name, tls_handshake_cut,
+            tls_garbage_instead_of_server_hello, http_and_https_are_two_urls,
+            tls_sessions_are_resumed);
     };
 }
 
