@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
-use shared::http::{CappedBody, Header, Response, Tls, is_resend};
+use shared::http::{Coding, Content, Header, Response, Tls, is_resend};
 use shared::{Config, NetError};
 use url::Url;
 
@@ -70,6 +70,11 @@ fn reqwest_client(config: &Config) -> reqwest::Result<reqwest::Client> {
         .pool_max_idle_per_host(config.max_tasks())
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(USER_AGENT)
+        // Asked for as in every stack.
+        .default_headers(reqwest::header::HeaderMap::from_iter([(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static("gzip, br"),
+        )]))
         .connector_layer(MarkOpened)
         .build()
 }
@@ -116,19 +121,20 @@ async fn reqwest_get(client: &reqwest::Client, url: &Url) -> Result<Response, Ne
 /// to the cap.
 async fn read(mut response: reqwest::Response) -> Result<Response, NetError> {
     let status = response.status().as_u16();
-    let headers = response
+    let headers: Vec<Header> = response
         .headers()
         .iter()
         .map(|(name, value)| Header { name: name.to_string(), value: value.as_bytes().to_vec() })
         .collect();
-    let mut body = CappedBody::new(response.content_length());
+    // Decoded by the shared rules: reqwest's own decompression is left off.
+    let mut body = Content::new(Coding::of(&headers), response.content_length());
     while let Some(chunk) = response.chunk().await.map_err(classify)? {
-        if !body.push(&chunk) {
+        if !body.push(&chunk)? {
             break;
         }
     }
     // reqwest read the body to its end, or the connection is dropped with the cut body.
-    Ok(body.into_response(status, headers, true))
+    Ok(body.into_response(status, headers, true)?)
 }
 
 /// The local address of the connection a request failed on, from hyper's error under

@@ -101,9 +101,10 @@ impl From<crate::http::HttpError> for NetError {
         use crate::http::HttpError;
         match e {
             HttpError::ShortBody => NetError::ConnectionClosed,
-            HttpError::MalformedHead | HttpError::HeadTooLarge | HttpError::MalformedBody => {
-                NetError::MalformedResponse
-            }
+            HttpError::MalformedHead
+            | HttpError::HeadTooLarge
+            | HttpError::MalformedBody
+            | HttpError::BadCoding => NetError::MalformedResponse,
         }
     }
 }

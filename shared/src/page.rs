@@ -103,7 +103,9 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
         return Outcome::Record { stat };
     }
     let (media_type, declared) = parse_content_type(header("content-type").as_deref());
-    let parsed = matches!(media_type.as_deref(), Some("text/html" | "application/xml"));
+    // A body in a content coding no client decodes (zstd, say) is kept as sent: not text.
+    let decoded = crate::http::Coding::of(&response.headers) != crate::http::Coding::Other;
+    let parsed = decoded && matches!(media_type.as_deref(), Some("text/html" | "application/xml"));
     let (label, encoding) = links::charset(declared.as_deref(), body, parsed);
     stat.content_type = media_type;
     stat.encoding = Some(label);
@@ -201,6 +203,22 @@ mod tests {
         };
         assert!(!allowed);
         assert_eq!(stat.next_url.as_deref(), Some("http://elsewhere.org/x"));
+    }
+
+    /// A body in a content coding no client decodes is kept as sent: its size as received, its
+    /// type as sent, and no links; a decoded one (its header still naming gzip) is parsed.
+    #[test]
+    fn unknown_content_coding_is_not_parsed() {
+        let body = b"<a href=/x>x</a>";
+        for (coding, links) in [("zstd", 0), ("gzip, br", 0), ("gzip", 1), ("identity", 1)] {
+            let headers = [("content-type", "text/html"), ("content-encoding", coding)];
+            let (Outcome::Record { stat } | Outcome::Page { stat, .. }) = run(200, &headers, body)
+            else {
+                panic!("{coding}: a record")
+            };
+            assert_eq!((stat.size, stat.num_urls), (body.len() as u64, links), "{coding}");
+            assert_eq!(stat.content_type.as_deref(), Some("text/html"), "{coding}");
+        }
     }
 
     /// Only 200 text/html and application/xml are parsed; a self-link counts; foreign hosts don't.

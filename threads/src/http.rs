@@ -10,7 +10,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rustls::{ClientConnection, StreamOwned};
-use shared::http::{CappedBody, Header, Response, Tls, is_resend};
+use shared::http::{Coding, Content, Header, Response, Tls, is_resend};
 use shared::{Config, NetError};
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
@@ -105,7 +105,10 @@ impl UreqClient {
     pub fn get(&self, url: &Url) -> Result<Response, NetError> {
         loop {
             OPENED.set(false);
-            match self.agent.get(url.as_str()).call() {
+            // Asked for as in every stack; ureq's own decompression is left off, and the body
+            // is decoded by the shared rules (`read`).
+            let request = self.agent.get(url.as_str()).header("Accept-Encoding", ACCEPT_ENCODING);
+            match request.call() {
                 Ok(response) => return read(response),
                 Err(e) => {
                     let error = classify(e);
@@ -120,11 +123,15 @@ impl UreqClient {
     }
 }
 
+/// The content codings asked for, as the shared client asks.
+const ACCEPT_ENCODING: &str = "gzip, br";
+
 /// The response as the crawler takes it: the head's status and headers, and the body read up
-/// to the cap (a larger body is cut there, and the rest never read).
+/// to the cap, decoded by its content coding (a larger body is cut there, and the rest never
+/// read).
 fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Response, NetError> {
     let status = response.status().as_u16();
-    let headers = response
+    let headers: Vec<Header> = response
         .headers()
         .iter()
         .map(|(name, value)| Header {
@@ -132,11 +139,11 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Response, NetE
             value: value.as_bytes().to_vec(),
         })
         .collect();
-    let mut body = CappedBody::new(response.body().content_length());
-    // Straight into the body, sized from Content-Length: no buffer in between, no copy.
+    let mut body = Content::new(Coding::of(&headers), response.body().content_length());
+    // A body kept as sent goes straight into place, sized from Content-Length: no copy.
     body.read_from(response.body_mut().as_reader()).map_err(|e| classify(ureq::Error::from(e)))?;
     // ureq read the body to its end, or the connection is dropped with the cut body.
-    Ok(body.into_response(status, headers, true))
+    body.into_response(status, headers, true).map_err(NetError::from)
 }
 
 thread_local! {

@@ -14,6 +14,8 @@
 //!   `reusable`, decided once), [`HttpError`], [`Parsed`].
 //! - `parser.rs`: [`ResponseParser`], the state machine over head, length, chunked and
 //!   close-delimited bodies.
+//! - `decode.rs`: the content codings (gzip, br) undone as the body arrives, the cap on the
+//!   decoded bytes; [`Coding`].
 //! - `exchange.rs`: [`Exchange`], one request on one connection, and the keep-alive rule.
 //! - `pool.rs`: [`Pool`], names resolved once and idle connections by origin.
 //! - `tls.rs`: [`Tls`], the one rustls configuration of a crawl, and the TLS layer an exchange
@@ -26,6 +28,9 @@ use url::{Position, Url};
 
 use crate::page::BODY_CAP;
 
+mod decode;
+#[cfg(test)]
+mod decode_tests;
 mod exchange;
 mod parser;
 mod pool;
@@ -33,6 +38,7 @@ mod pool;
 mod tests;
 mod tls;
 
+pub use decode::{Coding, Content};
 pub use exchange::{Ended, Exchange, READ_BUFFER, Session, Step, Wait, is_resend};
 pub use parser::ResponseParser;
 pub use pool::{Address, Name, Pool, is_open_by_peek};
@@ -68,7 +74,7 @@ pub fn write_request(out: &mut Vec<u8>, url: &Url, user_agent: &str) {
     out.extend_from_slice(b"\r\nUser-Agent: ");
     out.extend(user_agent.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
     out.extend_from_slice(
-        b"\r\nAccept: */*\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n",
+        b"\r\nAccept: */*\r\nAccept-Encoding: gzip, br\r\nConnection: keep-alive\r\n\r\n",
     );
 }
 
@@ -228,6 +234,11 @@ impl CappedBody {
         Ok(())
     }
 
+    /// Whether the body was cut at the cap.
+    pub fn is_cut(&self) -> bool {
+        self.truncated
+    }
+
     /// Marks the body cut at the cap without a byte beyond it in hand: the framing says more
     /// follows.
     pub fn cut(&mut self) {
@@ -266,6 +277,9 @@ pub enum HttpError {
     /// The peer closed the connection before the response was complete: no byte at all, a
     /// partial head, or a body shorter than Content-Length or the chunked framing promised.
     ShortBody,
+    /// The body does not decode by its content coding (gzip, br), or its compressed stream
+    /// ends before the body does.
+    BadCoding,
 }
 
 impl fmt::Display for HttpError {
@@ -275,6 +289,7 @@ impl fmt::Display for HttpError {
             HttpError::HeadTooLarge => "response head too large",
             HttpError::MalformedBody => "malformed chunked body",
             HttpError::ShortBody => "connection closed before the response was complete",
+            HttpError::BadCoding => "body does not decode by its content coding",
         })
     }
 }

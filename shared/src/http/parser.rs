@@ -1,7 +1,8 @@
 //! [`ResponseParser`]: the incremental response parser, a state machine fed whatever bytes the
 //! socket gave (head, then a body framed by length, chunks, or the end of the connection).
 
-use super::{CappedBody, Header, HttpError, MAX_HEAD, Parsed, Response};
+use super::decode::{Coding, Content};
+use super::{Header, HttpError, MAX_HEAD, Parsed, Response};
 
 /// Longest chunk-size line accepted (size, extensions and line end).
 const MAX_CHUNK_LINE: usize = 4 * 1024;
@@ -81,8 +82,8 @@ pub struct ResponseParser {
     /// The status and headers, once the head is parsed.
     status: u16,
     headers: Vec<Header>,
-    /// The body so far, up to the cap.
-    body: CappedBody,
+    /// The body so far, decoded by its content coding, up to the cap.
+    body: Content,
     /// What the version and `Connection` header allow.
     keep_alive: bool,
 }
@@ -103,7 +104,7 @@ impl ResponseParser {
             state: State::Head,
             status: 0,
             headers: Vec::new(),
-            body: CappedBody::default(),
+            body: Content::default(),
             keep_alive: false,
         }
     }
@@ -137,7 +138,13 @@ impl ResponseParser {
     /// `Err(ShortBody)` when the response was incomplete, including when nothing arrived.
     pub fn eof(&mut self) -> Result<Response, HttpError> {
         match self.state {
-            State::UntilClose => Ok(self.finish(false)),
+            State::UntilClose => {
+                let finished = self.finish(false);
+                if let Err(error) = finished {
+                    self.state = State::Failed(error);
+                }
+                finished
+            }
             State::Failed(error) => Err(error),
             State::Finished => Err(HttpError::ShortBody),
             State::Head | State::Length(_) | State::Chunked(_) => {
@@ -164,13 +171,13 @@ impl ResponseParser {
         loop {
             let step = match self.state {
                 State::Head => self.read_head(&mut input)?,
-                State::Length(remaining) => Some(self.read_length(&mut input, remaining)),
+                State::Length(remaining) => Some(self.read_length(&mut input, remaining)?),
                 State::UntilClose => {
                     // A byte beyond the cap means the body goes on: stop reading it.
-                    Some(if self.body.push(input) {
+                    Some(if self.body.push(input)? {
                         Parsed::NeedMore
                     } else {
-                        Parsed::Done(self.finish(false))
+                        Parsed::Done(self.cut())
                     })
                 }
                 State::Chunked(chunk) => self.read_chunked(&mut input, chunk)?,
@@ -223,34 +230,35 @@ impl ResponseParser {
         (self.status, self.headers) = (status, head.headers);
         if self.head_request || (100..200).contains(&status) || status == 204 || status == 304 {
             // No body. After 101 the connection speaks another protocol, so it is never reused.
-            return Ok(Some(Parsed::Done(self.finish(status != 101 && input.is_empty()))));
+            return Ok(Some(Parsed::Done(self.finish(status != 101 && input.is_empty())?)));
         }
         let headers = &self.headers;
-        self.state = match last_transfer_coding(headers) {
-            Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => State::Chunked(Chunk::Size),
-            Some(_) => State::UntilClose,
+        let (state, declared) = match last_transfer_coding(headers) {
+            Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => {
+                (State::Chunked(Chunk::Size), None)
+            }
+            Some(_) => (State::UntilClose, None),
             None => match content_length(headers)? {
-                Some(length) => {
-                    self.body = CappedBody::new(Some(length));
-                    State::Length(length)
-                }
-                None => State::UntilClose,
+                Some(length) => (State::Length(length), Some(length)),
+                None => (State::UntilClose, None),
             },
         };
+        self.state = state;
+        self.body = Content::new(Coding::of(headers), declared);
         Ok(None)
     }
 
     /// Reads a body of known length.
-    fn read_length(&mut self, input: &mut &[u8], remaining: u64) -> Parsed {
-        let remaining = self.take_body(input, remaining);
-        if remaining == 0 {
-            Parsed::Done(self.finish(input.is_empty()))
+    fn read_length(&mut self, input: &mut &[u8], remaining: u64) -> Result<Parsed, HttpError> {
+        let remaining = self.take_body(input, remaining)?;
+        Ok(if remaining == 0 {
+            Parsed::Done(self.finish(input.is_empty())?)
         } else if self.body.room() == 0 {
             Parsed::Done(self.cut())
         } else {
             self.state = State::Length(remaining);
             Parsed::NeedMore
-        }
+        })
     }
 
     /// Takes one step through the chunked framing.
@@ -276,7 +284,7 @@ impl ResponseParser {
                 }
             }
             Chunk::Data(remaining) => {
-                let remaining = self.take_body(input, remaining);
+                let remaining = self.take_body(input, remaining)?;
                 if remaining == 0 {
                     Chunk::DataEnd { saw_cr: false }
                 } else if self.body.room() == 0 {
@@ -302,7 +310,7 @@ impl ResponseParser {
                     return Ok(Some(Parsed::NeedMore));
                 }
                 if self.buf.is_empty() {
-                    return Ok(Some(Parsed::Done(self.finish(input.is_empty()))));
+                    return Ok(Some(Parsed::Done(self.finish(input.is_empty())?)));
                 }
                 let seen = seen.saturating_add(self.buf.len() + 1);
                 self.buf.clear();
@@ -314,33 +322,35 @@ impl ResponseParser {
     }
 
     /// Moves up to `remaining` body bytes (and no more than the cap allows) from `input`
-    /// straight into the body; returns how many are still to come.
-    fn take_body(&mut self, input: &mut &[u8], remaining: u64) -> u64 {
+    /// into the body, kept or decoded; returns how many are still to come.
+    fn take_body(&mut self, input: &mut &[u8], remaining: u64) -> Result<u64, HttpError> {
         let n = take_len(input.len(), remaining.min(self.body.room()));
         let (body, rest) = input.split_at(n);
-        self.body.push(body);
+        self.body.push(body)?;
         *input = rest;
-        remaining.saturating_sub(n as u64)
+        Ok(remaining.saturating_sub(n as u64))
     }
 
     /// Hands out the response. `clean_end`: the framing said where the body ended and no
     /// stray byte followed. A close-delimited body never has a clean end: the connection is
-    /// gone by definition.
-    fn finish(&mut self, clean_end: bool) -> Response {
+    /// gone by definition. A compressed body must have come to the end of its stream.
+    fn finish(&mut self, clean_end: bool) -> Result<Response, HttpError> {
         self.state = State::Finished;
-        let body = std::mem::take(&mut self.body);
-        body.into_response(
-            self.status,
-            std::mem::take(&mut self.headers),
-            self.keep_alive && clean_end,
-        )
+        let body = self.body.finish()?;
+        Ok(self.respond(body, clean_end))
     }
 
     /// Hands out the response with its body cut at the cap: the framing says more follows,
     /// and it is not read.
     fn cut(&mut self) -> Response {
-        self.body.cut();
-        self.finish(false)
+        self.state = State::Finished;
+        let body = self.body.cut();
+        self.respond(body, false)
+    }
+
+    fn respond(&mut self, body: super::CappedBody, clean_end: bool) -> Response {
+        let headers = std::mem::take(&mut self.headers);
+        body.into_response(self.status, headers, self.keep_alive && clean_end)
     }
 }
 

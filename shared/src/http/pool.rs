@@ -228,10 +228,13 @@ mod tests {
         assert_eq!(pool.take(&url("http://h:80/x"), |_| true).map(|(c, _)| c), Some(4));
     }
 
-    /// Only plain HTTP goes through the shared client.
+    /// http and https go through the shared client (https on port 443 by default, its own
+    /// origin); any other scheme is refused.
     #[test]
-    fn https_is_refused() {
+    fn http_and_https_only() {
         let pool: Pool<()> = Pool::new(1);
-        assert_eq!(pool.address(&url("https://h/")), Err(NetError::Other));
+        let Ok(Address::LookUp(name)) = pool.address(&url("https://h/")) else { panic!() };
+        assert_eq!((name.host.as_str(), name.port, name.origin.as_str()), ("h", 443, "https://h"));
+        assert_eq!(pool.address(&url("ftp://h/")), Err(NetError::Other));
     }
 }

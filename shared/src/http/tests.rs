@@ -314,7 +314,7 @@ fn started_after_first_byte() {
 /// The request bytes are exact: lower-cased host, non-default port, no fragment.
 #[test]
 fn request_bytes() {
-    let tail = "User-Agent: ua/1\r\nAccept: */*\r\nAccept-Encoding: identity\r\n\
+    let tail = "User-Agent: ua/1\r\nAccept: */*\r\nAccept-Encoding: gzip, br\r\n\
                 Connection: keep-alive\r\n\r\n";
     for (url, start) in [
         (

@@ -18,6 +18,7 @@
 //! - `body.rs`: [`SiteBody`], bodies generated as they are sent.
 //! - [`oracle`]: [`Expected`], [`Site::expected`], [`Site::ideal_secs`].
 //! - [`server`]: the hyper server and [`ServerHandle`]; `faulty.rs`, the misbehaving streams.
+//! - [`compress`]: gzip and br bodies, the gzip bomb and the corrupt stream.
 //! - [`tls`]: the site over TLS, its generated [`tls::Authority`] and [`tls::TlsFault`]s.
 //! - [`conformance`]: the shared test suite.
 //! - `bin/testsite.rs`: the `testsite` binary.
@@ -27,6 +28,7 @@
 //! here is linked into a crawler binary.
 
 mod body;
+pub mod compress;
 pub mod conformance;
 mod faulty;
 mod generate;

@@ -216,6 +216,9 @@ impl Site {
                     content_type: Some("application/octet-stream"),
                     links: &[],
                 },
+                Resource::Fault(Fault::GzipBomb { .. }) => {
+                    Answer::Body { status: 200, content_type: Some("text/html"), links: &[] }
+                }
                 Resource::Fault(Fault::Trickle { len, chunk, interval }) => {
                     let takes = *interval * (len.div_ceil((*chunk).max(1)) as u32);
                     if takes * 2 < config.timeout() {
@@ -236,7 +239,11 @@ impl Site {
                     Answer::Fail
                 }
                 Resource::Fault(
-                    Fault::Reset | Fault::CloseMidBody { .. } | Fault::NeverAnswer | Fault::Garbage,
+                    Fault::Reset
+                    | Fault::CloseMidBody { .. }
+                    | Fault::NeverAnswer
+                    | Fault::Garbage
+                    | Fault::CorruptGzip,
                 ) => Answer::Fail,
             };
         }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -52,6 +52,12 @@ struct State {
     connections: AtomicUsize,
     /// TLS handshakes that resumed an earlier session instead of a full handshake.
     resumed: AtomicUsize,
+    /// Body bytes of the responses held in memory, as sent (compressed or not).
+    body_bytes: AtomicU64,
+    /// Responses sent in a content coding.
+    compressed: AtomicUsize,
+    /// Each page's body in the site's coding, made at its first request.
+    encoded: Mutex<HashMap<String, Bytes>>,
     /// Flips to true once the barrier's count of simultaneous requests has been reached.
     released: watch::Sender<bool>,
 }
@@ -92,6 +98,9 @@ impl Site {
             peak: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
             resumed: AtomicUsize::new(0),
+            body_bytes: AtomicU64::new(0),
+            compressed: AtomicUsize::new(0),
+            encoded: Mutex::new(HashMap::new()),
             released: watch::Sender::new(false),
         });
         let (shutdown, stopped) = oneshot::channel();
@@ -165,6 +174,17 @@ impl ServerHandle {
             self.connections(),
             self.peak_in_flight()
         )
+    }
+
+    /// Body bytes sent in the responses held in memory (pages, compressed or not; not the
+    /// generated bodies of faults): how `--compress` shows on the wire.
+    pub fn body_bytes(&self) -> u64 {
+        self.state.body_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Responses sent in a content coding.
+    pub fn compressed_responses(&self) -> usize {
+        self.state.compressed.load(Ordering::SeqCst)
     }
 
     /// TLS handshakes that resumed a session of an earlier connection (a short handshake, no
@@ -304,6 +324,11 @@ async fn answer(
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<SiteBody>, CloseConnection> {
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let accept_encoding = req.headers().get(hyper::header::ACCEPT_ENCODING);
+    let coding = state
+        .site
+        .compress
+        .filter(|coding| coding.accepted_by(accept_encoding.and_then(|v| v.to_str().ok())));
     let count = {
         let mut counts = state.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let n = counts.entry(path.clone()).or_default();
@@ -336,8 +361,33 @@ async fn answer(
     };
     loop {
         return Ok(match resource {
-            Resource::Page { status, content_type, body, .. } => {
-                respond(*status, content_type.as_deref(), SiteBody::full(body.clone()))
+            Resource::Page { status, content_type, body, .. } => match coding {
+                Some(coding) => {
+                    let encoded = encoded(&state, &path, coding, body);
+                    state.body_bytes.fetch_add(encoded.len() as u64, Ordering::SeqCst);
+                    state.compressed.fetch_add(1, Ordering::SeqCst);
+                    let mut response =
+                        respond(*status, content_type.as_deref(), SiteBody::full(encoded));
+                    encoded_as(&mut response, coding.name());
+                    response
+                }
+                None => {
+                    state.body_bytes.fetch_add(body.len() as u64, Ordering::SeqCst);
+                    respond(*status, content_type.as_deref(), SiteBody::full(body.clone()))
+                }
+            },
+            Resource::Fault(Fault::GzipBomb { inflated }) => {
+                let bomb = crate::compress::gzip_bomb(*inflated);
+                let mut response = respond(200, Some("text/html"), SiteBody::full(bomb));
+                encoded_as(&mut response, "gzip");
+                response
+            }
+            Resource::Fault(Fault::CorruptGzip) => {
+                let page = crate::generate::html_page(&path, &[], "", 0);
+                let corrupt = crate::compress::corrupt_gzip(page.as_bytes());
+                let mut response = respond(200, Some("text/html"), SiteBody::full(corrupt));
+                encoded_as(&mut response, "gzip");
+                response
             }
             Resource::Redirect { status, location } => {
                 let body = format!("<a href=\"{location}\">moved</a>");
@@ -383,6 +433,25 @@ async fn answer(
             }
         });
     }
+}
+
+/// The body of the page at `path` in `coding`: encoded at its first request, then kept.
+fn encoded(state: &State, path: &str, coding: crate::compress::Coding, body: &Bytes) -> Bytes {
+    let known = state.encoded.lock().unwrap_or_else(PoisonError::into_inner).get(path).cloned();
+    known.unwrap_or_else(|| {
+        // Encoded outside the lock: two first requests may both encode it, the same way.
+        let encoded = coding.encode(body);
+        let mut cache = state.encoded.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(path.to_string(), encoded.clone());
+        encoded
+    })
+}
+
+/// Marks `response` as sent in the content coding `name`.
+fn encoded_as(response: &mut Response<SiteBody>, name: &'static str) {
+    let headers = response.headers_mut();
+    headers.insert(hyper::header::CONTENT_ENCODING, hyper::header::HeaderValue::from_static(name));
+    headers.insert(hyper::header::VARY, hyper::header::HeaderValue::from_static("accept-encoding"));
 }
 
 fn respond(status: u16, content_type: Option<&str>, body: SiteBody) -> Response<SiteBody> {

@@ -63,6 +63,14 @@ pub enum Fault {
         /// Pause between writes.
         interval: Duration,
     },
+    /// A 200 `text/html` gzip body that inflates to `inflated` bytes of zeros (see
+    /// [`compress::gzip_bomb`](crate::compress::gzip_bomb)), sent whatever the request asks.
+    GzipBomb {
+        /// The size it inflates to.
+        inflated: u64,
+    },
+    /// A 200 `text/html` gzip body that does not inflate, sent whatever the request asks.
+    CorruptGzip,
     /// Close the connection without a response for the first `failures` requests, then answer
     /// as `then`.
     FlakyClose {
@@ -106,6 +114,8 @@ pub struct Site {
     /// Whether a path's query is ignored when no resource has it (a folder of files, served as
     /// a static file server does: `/a.html?search=x` is `/a.html`).
     pub(crate) ignore_query: bool,
+    /// Pages sent in this content coding to requests that accept it.
+    pub(crate) compress: Option<crate::compress::Coding>,
     /// Served over TLS (https) or failing TLS handshakes (`Some(Some(_))`), plain
     /// (`Some(None)`), or as the serving thread says (`None`: see `tls::over_tls`).
     pub(crate) tls: Option<Option<crate::tls::SiteTls>>,
@@ -128,6 +138,7 @@ impl Site {
             close_idle_after: None,
             keep_alive: true,
             ignore_query: false,
+            compress: None,
             tls: None,
         }
     }
@@ -214,6 +225,14 @@ impl Site {
     /// request is a try (on a reused one, the keep-alive rule would send it again).
     pub fn without_keep_alive(mut self) -> Site {
         self.keep_alive = false;
+        self
+    }
+
+    /// Sends every page (a resource held in memory, whatever its status) in `coding` to a
+    /// request whose `Accept-Encoding` takes it, as a server with compression on does; other
+    /// requests get it as it is.
+    pub fn compressed(mut self, coding: crate::compress::Coding) -> Site {
+        self.compress = Some(coding);
         self
     }
 

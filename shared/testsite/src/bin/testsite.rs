@@ -39,6 +39,10 @@ struct Cli {
     /// generated at start.
     #[arg(long)]
     tls: bool,
+    /// Send pages in this content coding to requests that accept it (bodies are encoded at
+    /// their first request, then kept).
+    #[arg(long, value_name = "CODING")]
+    compress: Option<testsite::compress::Coding>,
     /// With --tls, write the CA's certificate (PEM) to FILE, for the crawler's --ca-file
     /// [default: a file in the temporary folder, removed at exit].
     #[arg(long, value_name = "FILE", requires = "tls")]
@@ -93,6 +97,10 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    let site = match cli.compress {
+        Some(coding) => site.compressed(coding),
+        None => site,
+    };
     // The generated CA's certificate, where the crawler can read it before the URL is printed;
     // removed at exit unless the user named the file.
     let mut remove_at_exit = None;
@@ -130,6 +138,11 @@ fn main() -> ExitCode {
     }
     let _ = interrupted.recv();
     eprintln!("{}", server.summary());
+    eprintln!(
+        "{} body bytes sent; {} responses compressed",
+        server.body_bytes(),
+        server.compressed_responses()
+    );
     if let Some(path) = remove_at_exit {
         let _ = std::fs::remove_file(path);
     }

@@ -14,7 +14,7 @@ fn fault_site(fault: Fault) -> Site {
 }
 
 /// Crawls a fault with `max_tries` and `timeout`, and checks the crawl went on around it.
-fn crawl_fault(crawl: CrawlFn, fault: Fault, max_tries: u32, timeout: Duration) -> Run {
+pub(super) fn crawl_fault(crawl: CrawlFn, fault: Fault, max_tries: u32, timeout: Duration) -> Run {
     crawl_site(crawl, &fault_site(fault), max_tries, timeout)
 }
 
@@ -31,7 +31,7 @@ fn crawl_site(crawl: CrawlFn, site: &Site, max_tries: u32, timeout: Duration) ->
 }
 
 /// Asserts `/fault` failed with `text` after exactly `tries` requests.
-fn assert_failed(run: &Run, text: &str, tries: usize) {
+pub(super) fn assert_failed(run: &Run, text: &str, tries: usize) {
     let s = run.stat("/fault");
     assert_eq!(s.exception.as_deref(), Some(text));
     assert_eq!(run.server.requests("/fault"), tries, "every try is a request, and no more");

@@ -10,6 +10,7 @@
 
 mod chapter;
 pub mod cli;
+mod compression;
 mod faults;
 pub mod handles;
 mod keep_alive;
@@ -20,6 +21,7 @@ mod tls;
 use std::time::Duration;
 
 pub use chapter::*;
+pub use compression::*;
 pub use faults::*;
 pub use keep_alive::*;
 pub use limits::*;
@@ -100,7 +102,8 @@ macro_rules! __conformance_scenarios {
             generated_site_fifty_tasks, one_task_is_deterministic, stop_prints_partial_report,
             tls_untrusted_certificate, tls_wrong_name, tls_handshake_cut,
             tls_garbage_instead_of_server_hello, http_and_https_are_two_urls,
-            tls_sessions_are_resumed);
+            tls_sessions_are_resumed, gzip_pages_are_decoded, br_pages_are_decoded,
+            gzip_bomb_is_cut_at_the_cap, corrupt_gzip_is_malformed);
     };
 }
 
