@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use testsite::{Latency, Site, SiteSpec};
+use testsite::{Fault, Latency, Site, SiteSpec};
 
 /// Serve a deterministic test site on 127.0.0.1 for the crawlers to crawl.
 #[derive(Debug, Parser)]
@@ -39,6 +39,11 @@ struct Cli {
     /// generated at start.
     #[arg(long)]
     tls: bool,
+    /// Serve only a gzip bomb at /: a valid gzip body of about BYTES/1000 that inflates to
+    /// BYTES of zeros (whole MiB), sent whatever the request asks (a crawler must cut it at
+    /// its cap).
+    #[arg(long, value_name = "BYTES", conflicts_with = "dir")]
+    gzip_bomb: Option<u64>,
     /// Send pages in this content coding to requests that accept it (bodies are encoded at
     /// their first request, then kept).
     #[arg(long, value_name = "CODING")]
@@ -85,7 +90,12 @@ fn main() -> ExitCode {
                 }
             }
         }
-        None => SiteSpec { seed: cli.seed, latency, ..SiteSpec::with_pages(cli.pages) }.generate(),
+        None => match cli.gzip_bomb {
+            Some(inflated) => Site::new().fault("/", Fault::GzipBomb { inflated }),
+            None => {
+                SiteSpec { seed: cli.seed, latency, ..SiteSpec::with_pages(cli.pages) }.generate()
+            }
+        },
     };
     // Ready for Ctrl-C before the URL is printed: a reader of the first line (a test, `compare`,
     // a user's script) may send SIGINT the moment it has it, and must get the summary and exit 0,
@@ -129,7 +139,7 @@ fn main() -> ExitCode {
     };
     println!("{}", server.url());
     eprintln!("serving {} resources; Ctrl-C to stop", site.len());
-    if cli.dir.is_none() {
+    if cli.dir.is_none() && cli.gzip_bomb.is_none() {
         let ideal: Vec<String> = [1, 10, 100, 1_000, 10_000]
             .iter()
             .map(|&n| format!("{:.3}", site.ideal_secs(n)))
