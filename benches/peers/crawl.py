@@ -27,6 +27,7 @@ import json
 import logging
 import re
 import signal
+import ssl
 import sys
 import time
 import urllib.parse
@@ -123,7 +124,7 @@ class Crawler:
     """Crawl a set of URLs: the chapter's class, its fields and methods by the same names."""
 
     def __init__(self, roots, exclude=None, strict=True, max_redirect=10, max_tries=4,
-                 max_tasks=10, timeout=10.0, max_pages=None, max_depth=None):
+                 max_tasks=10, timeout=10.0, max_pages=None, max_depth=None, ca_file=None):
         self.roots = roots
         self.exclude = exclude
         self.strict = strict
@@ -135,7 +136,11 @@ class Crawler:
         self.q = asyncio.Queue()
         self.seen_urls = set()
         self.done = []
-        connector = aiohttp.TCPConnector(limit=max_tasks)
+        # https: the system's roots, and the CA of --ca-file (a test site's) beside them.
+        tls = ssl.create_default_context()
+        if ca_file:
+            tls.load_verify_locations(ca_file)
+        connector = aiohttp.TCPConnector(limit=max_tasks, ssl=tls)
         self.session = aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=timeout),
             auto_decompress=False)
@@ -349,6 +354,7 @@ def parse_args(argv):
     p.add_argument("--max-pages", type=int)
     p.add_argument("--max-depth", type=int)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--ca-file")
     p.add_argument("-v", "--verbose", action="count", default=0)
     p.add_argument("-q", "--quiet", action="count", default=0)
     args = p.parse_args(argv)
@@ -374,7 +380,8 @@ async def main_async(args):
     crawler = Crawler(
         args.roots, exclude=args.exclude, strict=not args.lenient,
         max_redirect=args.max_redirect, max_tries=args.max_tries, max_tasks=args.max_tasks,
-        timeout=args.timeout, max_pages=args.max_pages, max_depth=args.max_depth)
+        timeout=args.timeout, max_pages=args.max_pages, max_depth=args.max_depth,
+        ca_file=args.ca_file)
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use shared::NetError;
-use shared::http::{Ended, Exchange, Session, Step, preferred_addr};
+use shared::http::{Ended, Exchange, Session, Step, Tls, preferred_addr};
 use url::Url;
 
 use crate::Error;
@@ -22,8 +22,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// Fetches every URL of `urls` once, with `connections` connections in parallel, and returns
 /// the wall time. The URLs are all on one origin (a generated site); responses are read to the
 /// end and dropped. Any URL that cannot be fetched is an error: a ceiling measured over fewer
-/// URLs would flatter the crawlers.
-pub fn fetch_only(urls: &[Url], connections: usize) -> Result<Duration, Error> {
+/// URLs would flatter the crawlers. https URLs go over TLS as `tls` says, as in every model.
+pub fn fetch_only(urls: &[Url], connections: usize, tls: &Tls) -> Result<Duration, Error> {
     let Some(first) = urls.first() else {
         return Ok(Duration::ZERO);
     };
@@ -36,7 +36,7 @@ pub fn fetch_only(urls: &[Url], connections: usize) -> Result<Duration, Error> {
     let start = Instant::now();
     let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..connections.clamp(1, urls.len()))
-            .map(|_| scope.spawn(|| work(addr, urls, &next)))
+            .map(|_| scope.spawn(|| work(addr, urls, &next, tls)))
             .collect();
         workers
             .into_iter()
@@ -51,7 +51,7 @@ pub fn fetch_only(urls: &[Url], connections: usize) -> Result<Duration, Error> {
 }
 
 /// One connection's loop: take the next URL index until there is none.
-fn work(addr: SocketAddr, urls: &[Url], next: &AtomicUsize) -> Result<(), Error> {
+fn work(addr: SocketAddr, urls: &[Url], next: &AtomicUsize, tls: &Tls) -> Result<(), Error> {
     let mut conn: Option<(TcpStream, Session)> = None;
     loop {
         // Relaxed: the counter hands out indexes and orders nothing else.
@@ -59,7 +59,7 @@ fn work(addr: SocketAddr, urls: &[Url], next: &AtomicUsize) -> Result<(), Error>
         let Some(url) = urls.get(i) else {
             return Ok(());
         };
-        get(&mut conn, addr, url)
+        get(&mut conn, addr, url, tls)
             .map_err(|e| Error::Site(format!("fetch-only pass: GET {url}: {e}")))?;
     }
 }
@@ -71,11 +71,12 @@ fn get(
     conn: &mut Option<(TcpStream, Session)>,
     addr: SocketAddr,
     url: &Url,
+    tls: &Tls,
 ) -> Result<(), NetError> {
     loop {
         let (stream, session) = match conn.take() {
             Some(kept) => kept,
-            None => (connect(addr)?, Session::new()),
+            None => (connect(addr)?, Session::open(url, tls)?),
         };
         let mut exchange = Exchange::new(url, USER_AGENT, session, Instant::now() + TIMEOUT);
         // One call: the socket blocks, with a read timeout as long as the deadline.
@@ -118,7 +119,7 @@ mod tests {
         let config = shared::Config::new([server.url().as_str()]).unwrap();
         let urls: Vec<Url> =
             site.expected(&config).iter().map(|e| Url::parse(&e.url).unwrap()).collect();
-        fetch_only(&urls, 4).unwrap();
+        fetch_only(&urls, 4, &Tls::new(&[])).unwrap();
         assert_eq!(server.total_requests(), urls.len());
         for url in &urls {
             assert_eq!(server.requests(&testsite::path_of(url)), 1, "{url}");
@@ -132,6 +133,6 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
         drop(listener);
-        assert!(fetch_only(&[url], 1).is_err());
+        assert!(fetch_only(&[url], 1, &Tls::new(&[])).is_err());
     }
 }

@@ -31,6 +31,8 @@ pub struct CompareOptions {
     /// `--peers`: also run the real crawlers of [`PEERS`](crate::models::PEERS) that are
     /// installed.
     pub peers: bool,
+    /// `--tls`: every scenario's site served over TLS.
+    pub tls: bool,
 }
 
 /// Runs the comparison, printing as it goes; `Ok(false)` when some run reported wrong.
@@ -58,7 +60,12 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
         eprintln!("warning: cannot raise the limit on open files: {e}");
     }
     let machine = Machine::detect();
-    let harness = harness::Plan { runs: options.runs, models, bin_dir, compare };
+    // Each site writes its generated CA here; removed when the comparison ends.
+    let ca_file = options
+        .tls
+        .then(|| std::env::temp_dir().join(format!("compare-{}-ca.pem", std::process::id())));
+    let _remove = RemoveOnDrop(ca_file.clone());
+    let harness = harness::Plan { runs: options.runs, models, bin_dir, compare, ca_file };
     let progress = RunProgress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
     progress.print(&header(&machine, &built, options.markdown));
     for note in &peer_notes {
@@ -92,6 +99,17 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
         chart::draw(path, &charts(&outcomes))?;
     }
     Ok(outcomes.iter().all(ScenarioResult::ok))
+}
+
+/// Removes a file when dropped.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// When `compare` was started by `cargo run` (which sets `CARGO`), builds the crawler binaries

@@ -17,6 +17,7 @@ use crate::scenario::{Ceiling, DOCS_ROOT, Scenario, SiteSource, docs_dir};
 use crate::site::{SiteProcess, command};
 use crate::stats::Summary;
 use crate::{Error, Model, RunProgress};
+use shared::http::{Tls, read_ca_file};
 
 /// Fetch-only passes per round. The ceiling is the fastest of all of them, not their median: a
 /// ceiling is the best the site allows, and a pass slowed by a neighbour's build is not that.
@@ -33,6 +34,9 @@ pub struct Plan {
     pub bin_dir: PathBuf,
     /// `compare` itself, re-executed as the measuring process and as a site server.
     pub compare: PathBuf,
+    /// Over TLS (`--tls`): where each site writes its CA's certificate, for the crawlers'
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// One `--max-tasks` level of a scenario, reduced.
@@ -113,6 +117,8 @@ struct Session<'a> {
     reference: Reference,
     /// Every run so far, in the order run.
     runs: Vec<RunRecord>,
+    /// The TLS of the fetch-only pass: trusting the site's CA when it is served over TLS.
+    tls: Tls,
 }
 
 impl Session<'_> {
@@ -132,7 +138,8 @@ impl Session<'_> {
         self.progress.start(format!("{name} @{max_tasks}: {} {what}", model.name));
         let (compare, bin_dir) = (&self.options.compare, &self.options.bin_dir);
         let max_pages = baseline.then_some(1);
-        let out = run_model(compare, bin_dir, model, &self.root, max_tasks, max_pages)?;
+        let ca_file = self.options.ca_file.as_deref();
+        let out = run_model(compare, bin_dir, model, &self.root, (max_tasks, max_pages), ca_file)?;
         // A site that died mid-run would make any model look wrong: stop the scenario instead.
         self.site.check_alive()?;
         let RunOutput { usage, records, mut problems, stderr } = out;
@@ -171,7 +178,7 @@ impl Session<'_> {
         let name = self.scenario.name;
         self.progress
             .start(format!("{name} @{max_tasks}: fetch-only pass {round}/{}", self.options.runs));
-        let wall = fetch_only(urls, max_tasks);
+        let wall = fetch_only(urls, max_tasks, &self.tls);
         self.site.check_alive()?;
         let wall = wall?.as_secs_f64();
         self.runs.push(RunRecord {
@@ -212,8 +219,20 @@ pub fn run_scenario(
         },
         SiteSource::Generated(_) => None,
     };
-    let cmd = command(&options.bin_dir, &options.compare, &scenario.site, docs.as_deref())?;
+    let ca_file = options.ca_file.as_deref();
+    let cmd =
+        command(&options.bin_dir, &options.compare, &scenario.site, docs.as_deref(), ca_file)?;
     let site_process = SiteProcess::start(&cmd)?;
+    // Written by the site before it printed its URL.
+    let tls = match ca_file {
+        Some(path) => Tls::new(&read_ca_file(path).map_err(Error::Site)?),
+        None => Tls::new(&[]),
+    };
+    if ca_file.is_some() {
+        outcome
+            .notes
+            .push("over TLS: the site on https, the crawlers given its CA (--ca-file)".into());
+    }
     let site_url = site_process.url().clone();
     let (root, site, reference) = match &scenario.site {
         SiteSource::Generated(g) => {
@@ -236,6 +255,7 @@ pub fn run_scenario(
         root,
         reference,
         runs: Vec::new(),
+        tls,
     };
     for &max_tasks in &scenario.max_tasks {
         let mut ceilings = Vec::new();

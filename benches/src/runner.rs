@@ -27,17 +27,22 @@ pub struct RunOutput {
     pub stderr: String,
 }
 
-/// The model's command line: the root, the contract's flags of the scenario, then the model's
-/// own. `-q` keeps its log to errors: a benchmark is not the place to read warnings.
+/// The model's command line: the root, the contract's flags of the scenario (`--ca-file` for
+/// a site over TLS), then the model's own. `-q` keeps its log to errors: a benchmark is not the
+/// place to read warnings.
 pub fn model_args(
     model: &Model,
     root: &Url,
     max_tasks: usize,
     max_pages: Option<usize>,
+    ca_file: Option<&Path>,
 ) -> Vec<String> {
     let mut args = vec![root.to_string(), "--max-tasks".into(), max_tasks.to_string()];
     if let Some(max) = max_pages {
         args.extend(["--max-pages".into(), max.to_string()]);
+    }
+    if let Some(file) = ca_file {
+        args.extend(["--ca-file".into(), file.display().to_string()]);
     }
     args.extend(["--json".into(), "-q".into()]);
     args.extend(model.args.iter().map(|a| a.to_string()));
@@ -45,29 +50,33 @@ pub fn model_args(
 }
 
 /// Runs `model` on the site at `root` once, measured by `compare --measure` (`compare` is the
-/// harness's own executable), and reads its report.
+/// harness's own executable), and reads its report. `ca_file`: the site's CA, over TLS.
 pub fn run_model(
     compare: &Path,
     bin_dir: &Path,
     model: &Model,
     root: &Url,
-    max_tasks: usize,
-    max_pages: Option<usize>,
+    (max_tasks, max_pages): (usize, Option<usize>),
+    ca_file: Option<&Path>,
 ) -> Result<RunOutput, Error> {
     let mut command = Command::new(compare);
     command.args([MEASURE_FLAG, "--"]);
     let mut wget2 = None;
     match model.program {
         Program::Binary(name) => {
-            command.arg(bin_dir.join(name)).args(model_args(model, root, max_tasks, max_pages));
+            let args = model_args(model, root, max_tasks, max_pages, ca_file);
+            command.arg(bin_dir.join(name)).args(args);
         }
         Program::Python => {
             command.arg("python3").arg(PYTHON_PEER);
-            command.args(model_args(model, root, max_tasks, max_pages));
+            command.args(model_args(model, root, max_tasks, max_pages, ca_file));
         }
         Program::Wget2 => {
             let run = Wget2Run::new()?;
             command.arg("wget2").args(run.args(root, max_tasks, max_pages.is_some()));
+            if let Some(file) = ca_file {
+                command.arg(format!("--ca-certificate={}", file.display()));
+            }
             wget2 = Some(run);
         }
     }
@@ -221,7 +230,7 @@ mod tests {
         let root = Url::parse("http://127.0.0.1:9/").unwrap();
         let coroutine = MODELS.iter().find(|m| m.name == "coroutine-mt-shared").unwrap();
         assert_eq!(
-            model_args(coroutine, &root, 10, Some(1)),
+            model_args(coroutine, &root, 10, Some(1), None),
             [
                 "http://127.0.0.1:9/",
                 "--max-tasks",
@@ -236,7 +245,9 @@ mod tests {
                 "shared"
             ]
         );
-        assert!(!model_args(&MODELS[0], &root, 1, None).contains(&"--max-pages".to_string()));
+        let args = model_args(&MODELS[0], &root, 1, None, Some(Path::new("ca.pem")));
+        assert!(!args.contains(&"--max-pages".to_string()));
+        assert_eq!(args[3..5], ["--ca-file", "ca.pem"]);
     }
 
     /// wget2's statistics: the header skipped, the fragment dropped, a comma inside a URL kept,

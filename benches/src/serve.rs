@@ -27,6 +27,12 @@ struct ServeArgs {
     /// The seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Serve over TLS, with a CA generated at start (as `testsite --tls`).
+    #[arg(long)]
+    tls: bool,
+    /// With --tls, where to write the CA's certificate.
+    #[arg(long, requires = "tls")]
+    ca_out: Option<std::path::PathBuf>,
 }
 
 /// Serves the site on 127.0.0.1 (a free port), prints its URL as the first line of stdout, and
@@ -50,7 +56,17 @@ pub fn serve_main(args: &[OsString]) -> ExitCode {
         page_size: args.page_size,
         ..SiteSpec::with_pages(args.pages)
     };
-    let site = spec.generate();
+    let mut site = spec.generate();
+    if args.tls {
+        let authority = testsite::tls::Authority::generate();
+        if let Some(path) = &args.ca_out
+            && let Err(e) = std::fs::write(path, authority.ca_pem())
+        {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        site = site.tls(&authority);
+    }
     let server = match site.serve("127.0.0.1:0") {
         Ok(server) => server,
         Err(e) => {

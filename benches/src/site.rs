@@ -43,8 +43,24 @@ pub struct SiteCommand {
 
 /// The command that serves `source`: the `testsite` binary when its flags can say what the
 /// site is; `compare --serve-site` (the same generator, with a page size) when they cannot.
-/// `docs` is the folder the Rust documentation is in, for [`SiteSource::RustDocs`].
+/// `docs` is the folder the Rust documentation is in, for [`SiteSource::RustDocs`]. With
+/// `ca_out`, the site is served over TLS, and its generated CA's certificate written there.
 pub fn command(
+    bin_dir: &Path,
+    compare: &Path,
+    source: &SiteSource,
+    docs: Option<&Path>,
+    ca_out: Option<&Path>,
+) -> Result<SiteCommand, Error> {
+    let mut cmd = plain_command(bin_dir, compare, source, docs)?;
+    if let Some(path) = ca_out {
+        cmd.args.extend(["--tls".into(), "--ca-out".into(), path.display().to_string()]);
+    }
+    Ok(cmd)
+}
+
+/// [`command`], over plain HTTP.
+fn plain_command(
     bin_dir: &Path,
     compare: &Path,
     source: &SiteSource,
@@ -245,8 +261,8 @@ mod tests {
     #[test]
     fn commands() {
         let (bin, compare) = (Path::new("/t"), Path::new("/t/compare"));
-        let plain =
-            command(bin, compare, &SiteSource::Generated(Generated::new(300, 5)), None).unwrap();
+        let small = SiteSource::Generated(Generated::new(300, 5));
+        let plain = command(bin, compare, &small, None, None).unwrap();
         assert_eq!(plain.program, Path::new("/t/testsite"));
         assert_eq!(
             plain.args,
@@ -254,11 +270,14 @@ mod tests {
         );
         assert_eq!(plain.stop, StopBy::Interrupt);
         let big = Generated { page_size: 8192, ..Generated::new(300, 0) };
-        let big = command(bin, compare, &SiteSource::Generated(big), None).unwrap();
+        let big = command(bin, compare, &SiteSource::Generated(big), None, None).unwrap();
         assert_eq!((big.program.as_path(), big.stop), (compare, StopBy::CloseStdin));
         assert_eq!(big.args[..5], [serve::SERVE_FLAG, "--pages", "300", "--page-size", "8192"]);
-        let docs = command(bin, compare, &SiteSource::RustDocs, Some(Path::new("/d"))).unwrap();
-        assert_eq!(docs.args, ["--dir", "/d", "--port", "0"]);
-        assert!(command(bin, compare, &SiteSource::RustDocs, None).is_err());
+        let docs = command(bin, compare, &SiteSource::RustDocs, Some(Path::new("/d")), None);
+        assert_eq!(docs.unwrap().args, ["--dir", "/d", "--port", "0"]);
+        assert!(command(bin, compare, &SiteSource::RustDocs, None, None).is_err());
+        // Over TLS: the same, and where to write the CA.
+        let tls = command(bin, compare, &small, None, Some(Path::new("/c.pem"))).unwrap();
+        assert_eq!(tls.args[8..], ["--tls", "--ca-out", "/c.pem"]);
     }
 }

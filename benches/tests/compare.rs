@@ -152,7 +152,7 @@ fn site_server_serves_and_stops() {
         .iter()
         .map(|e| url::Url::parse(&e.url).unwrap())
         .collect();
-    benches::fetch_only(&urls, 2).unwrap();
+    benches::fetch_only(&urls, 2, &shared::http::Tls::new(&[])).unwrap();
     let counts = site.stop().expect("the site prints its counts");
     assert!(counts.starts_with(&format!("stopped after {} requests", urls.len())), "{counts}");
 }

@@ -214,6 +214,8 @@ impl Fetcher {
             return self.advance();
         }
         let registered = TcpStream::connect(addr).and_then(|mut stream| {
+            // As reqwest and ureq do: a request never waits for an acknowledgement to go out.
+            stream.set_nodelay(true)?;
             lp.register(&mut stream, token, interest)?;
             Ok(stream)
         });

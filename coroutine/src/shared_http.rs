@@ -4,7 +4,7 @@
 //! A fetch that waits holds no buffer: the core reads into one on its stack, between awaits.
 
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -26,8 +26,10 @@ pub trait Conn: Sized {
     fn ready(&mut self, wait: Wait) -> impl Future<Output = io::Result<()>>;
     /// Reads what has arrived, without waiting (`WouldBlock` if nothing has).
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
-    /// Writes what the send buffer takes, without waiting (`WouldBlock` if it is full).
-    fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize>;
+    /// Writes what the send buffer takes of `bufs`, in one system call, without waiting
+    /// (`WouldBlock` if it is full): TLS hands over several records at once, and written one
+    /// by one the small ones would wait for the peer's delayed acknowledgement (Nagle's rule).
+    fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
 }
 
 /// Tokio's socket.
@@ -38,7 +40,10 @@ impl Conn for tokio::net::TcpStream {
     }
 
     async fn connect(addr: SocketAddr) -> io::Result<Self> {
-        tokio::net::TcpStream::connect(addr).await
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        // As reqwest and ureq do: a request never waits for an acknowledgement to go out.
+        stream.set_nodelay(true)?;
+        Ok(stream)
     }
 
     async fn ready(&mut self, wait: Wait) -> io::Result<()> {
@@ -52,8 +57,8 @@ impl Conn for tokio::net::TcpStream {
         tokio::net::TcpStream::try_read(self, buf)
     }
 
-    fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        tokio::net::TcpStream::try_write(self, bytes)
+    fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        tokio::net::TcpStream::try_write_vectored(self, bufs)
     }
 }
 
@@ -80,8 +85,8 @@ impl Conn for crate::handmade::TcpStream {
         Self::try_read(self, buf)
     }
 
-    fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        Self::try_write(self, bytes)
+    fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        Self::try_write_vectored(self, bufs)
     }
 }
 
@@ -96,7 +101,11 @@ impl<S: Conn> Read for NoWait<'_, S> {
 
 impl<S: Conn> Write for NoWait<'_, S> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.try_write(bytes)
+        self.0.try_write_vectored(&[IoSlice::new(bytes)])
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.0.try_write_vectored(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {

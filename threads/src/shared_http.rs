@@ -82,7 +82,10 @@ impl SharedClient {
 
 /// A new connection to `addr`, made within what is left of the deadline.
 fn connect(addr: SocketAddr, deadline: Instant) -> Result<TcpStream, NetError> {
-    TcpStream::connect_timeout(&addr, left(deadline)?).map_err(|e| NetError::from_io(&e))
+    let stream = TcpStream::connect_timeout(&addr, left(deadline)?);
+    // As reqwest and ureq do: a request never waits for an acknowledgement to go out.
+    let stream = stream.and_then(|s| s.set_nodelay(true).map(|()| s));
+    stream.map_err(|e| NetError::from_io(&e))
 }
 
 /// Runs `exchange` on `stream` to its end: each blocking read or write may wait for what is

@@ -45,6 +45,10 @@ struct Cli {
     /// skipped with a note; a peer's report that differs is shown, but fails nothing.
     #[arg(long)]
     peers: bool,
+    /// Serve every scenario's site over TLS (https, a CA generated for the run and given to
+    /// every crawler with --ca-file), so that each model pays for TLS as it would on the web.
+    #[arg(long)]
+    tls: bool,
 }
 
 /// The models, listed under `--help`.
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         json: cli.json,
         svg: cli.svg,
         peers: cli.peers,
+        tls: cli.tls,
     };
     match benches::compare(&options) {
         Ok(true) => ExitCode::SUCCESS,

@@ -92,6 +92,8 @@ impl TcpStream {
     /// writable, which is when the connect has finished (or failed).
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let mut inner = mio::net::TcpStream::connect(addr)?;
+        // As reqwest and ureq do: a request never waits for an acknowledgement to go out.
+        inner.set_nodelay(true)?;
         let state = Rc::new(RefCell::new(Readiness::default()));
         let token = register_callback(&state);
         let registered = with_executor(|executor| {
@@ -154,8 +156,15 @@ impl TcpStream {
 
     /// Writes what the send buffer takes, without waiting: `WouldBlock` if it is full.
     pub fn try_write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.try_write_vectored(&[io::IoSlice::new(bytes)])
+    }
+
+    /// Writes what the send buffer takes of `bufs`, in one system call, without waiting:
+    /// `WouldBlock` if it is full. (TLS hands over several records at once: written one by
+    /// one, the small ones would wait for the peer's delayed acknowledgement, Nagle's rule.)
+    pub fn try_write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         loop {
-            match self.inner.write(bytes) {
+            match self.inner.write_vectored(bufs) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     // Edge-triggered: readiness is spent until the loop reports it again.
