@@ -243,6 +243,14 @@ fn classify_io(io: &std::io::Error, connecting: bool) -> NetError {
 /// Maps reqwest's error onto the shared kinds, by what lies underneath it: an I/O error (refused,
 /// reset), or hyper's verdict on the bytes (cut short, unparsable).
 fn classify(error: reqwest::Error) -> NetError {
+    let kind = classify_kind(&error);
+    if kind == NetError::Other {
+        tracing::debug!("unclassified client error: {error:?}");
+    }
+    kind
+}
+
+fn classify_kind(error: &reqwest::Error) -> NetError {
     if error.is_timeout() {
         return NetError::Timeout;
     }
@@ -270,6 +278,5 @@ fn classify(error: reqwest::Error) -> NetError {
     if error.is_body() || error.is_decode() {
         return NetError::ConnectionClosed;
     }
-    tracing::debug!("unclassified client error: {error:?}");
     NetError::Other
 }
