@@ -5,7 +5,7 @@ A peer for `compare --peers`, not one of the models: it is what the Rust models 
 against. It keeps the shape of the chapter's `crawling.py` (Davis & van Rossum, "A Web Crawler
 With asyncio Coroutines"): a `Crawler` with `crawl`, `work`, `fetch` and `parse_links`, an
 `asyncio.Queue` joined by `crawl`, `max_tasks` worker tasks cancelled at the end. What differs
-from the chapter is what contract.md (the contract every model's binary keeps) fixes:
+from the chapter is what docs/contract.md (the contract every model's binary keeps) fixes:
 
 - links are the href of a/area/link (and <base href>) as an HTML parser finds them, so that
   comments, <script> and <style> hold none, not a regular expression over the text;

@@ -14,7 +14,7 @@ pub struct Model {
     pub name: &'static str,
     /// What runs it.
     pub program: Program,
-    /// Flags of the model's own (contract.md's flags are added by the harness).
+    /// Flags of the model's own (the contract's flags, docs/contract.md, are added by the harness).
     pub args: &'static [&'static str],
 }
 

@@ -30,6 +30,7 @@ enum State {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Connecting,
+    Handshaking,
     Writing,
     ReadingHead,
     ReadingBody,
@@ -39,6 +40,7 @@ impl State {
     fn phase(&self) -> Phase {
         match self {
             State::Connecting => Phase::Connecting,
+            State::Exchanging(exchange) if exchange.in_handshake() => Phase::Handshaking,
             State::Exchanging(exchange) if !exchange.is_sent() => Phase::Writing,
             State::Exchanging(exchange) if exchange.in_body() => Phase::ReadingBody,
             State::Exchanging(_) => Phase::ReadingHead,
@@ -50,6 +52,7 @@ impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Phase::Connecting => "connecting",
+            Phase::Handshaking => "in the TLS handshake",
             Phase::Writing => "writing the request",
             Phase::ReadingHead => "reading the head",
             Phase::ReadingBody => "reading the body",

@@ -1,5 +1,5 @@
 //! `coroutine`: crawl with tasks on tokio, or on the hand-made runtime. See `coroutine --help`
-//! and contract.md.
+//! and docs/contract.md.
 
 use coroutine::{Http, Options, Runtime};
 

@@ -1,4 +1,4 @@
-//! [`Args`]: the one command line of `callback`, `threads` and `coroutine` (see `contract.md`),
+//! [`Args`]: the one command line of `callback`, `threads` and `coroutine` (see `docs/contract.md`),
 //! parsed by clap and validated into a [`Config`]. Only in the `cli` feature.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! [`Config`]: the validated configuration every model's `crawl` takes (the command line of
-//! `contract.md`, parsed by `Args` in the `cli` feature, or built in code).
+//! `docs/contract.md`, parsed by `Args` in the `cli` feature, or built in code).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

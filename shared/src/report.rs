@@ -12,7 +12,7 @@ use crate::NetError;
 /// The record of one URL done: the chapter's `FetchStatistic` namedtuple, field for field.
 ///
 /// Exactly one of `status` and `exception` is `None`. Field order is the JSON key order of
-/// `contract.md`.
+/// `docs/contract.md`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchStatistic {
     /// The URL fetched, in normal form.
@@ -92,7 +92,7 @@ impl Report {
         self.stats.binary_search_by(|s| s.url.as_str().cmp(url)).ok().map(|i| &self.stats[i])
     }
 
-    /// The report as JSON Lines: one object per URL, sorted by URL (contract.md).
+    /// The report as JSON Lines: one object per URL, sorted by URL (docs/contract.md).
     pub fn json_lines(&self) -> String {
         let mut out = String::new();
         for stat in &self.stats {

@@ -1,4 +1,4 @@
-//! `threads`: crawl with a pool of worker threads. See `threads --help` and contract.md.
+//! `threads`: crawl with a pool of worker threads. See `threads --help` and docs/contract.md.
 
 /// The flags of this model, beside the contract's.
 #[derive(Debug, Clone, clap::Args)]

@@ -184,6 +184,12 @@ impl Exchange {
         self.head_read
     }
 
+    /// Whether the connection's TLS handshake is under way (an https connection, new): for a
+    /// model's log line, as [`Exchange::in_body`].
+    pub fn in_handshake(&self) -> bool {
+        self.session.tls.as_ref().is_some_and(|tls| tls.is_handshaking())
+    }
+
     /// Whether the request is all written.
     pub fn is_sent(&self) -> bool {
         self.unsent.is_empty()

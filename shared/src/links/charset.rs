@@ -6,7 +6,7 @@ use encoding_rs::{Encoding, UTF_8};
 /// How many leading bytes are searched for a `<meta charset>` (as browsers do).
 const META_PRESCAN: usize = 1024;
 
-/// The charset of a body: the label to report and the decoder to use (contract.md).
+/// The charset of a body: the label to report and the decoder to use (docs/contract.md, "Content type and encoding").
 ///
 /// The `charset` parameter of Content-Type (`declared`) wins, reported as sent, lower-cased:
 /// `ISO-8859-1` reports `iso-8859-1` although WHATWG decodes it as windows-1252. Without one, and

@@ -1,5 +1,7 @@
 //! The chapter's own test suite (links, cycles, hosts, redirects, encodings, content types),
 //! rewritten against the local test site.
+//! The rules: docs/contract.md, "Links", "Root domains and host matching", "Redirects", "Each URL
+//! once", "Content type and encoding".
 
 use bytes::Bytes;
 

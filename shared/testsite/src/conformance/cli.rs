@@ -4,6 +4,8 @@
 //! ```ignore
 //! testsite::cli_tests!(env!("CARGO_BIN_EXE_threads"));
 //! ```
+//!
+//! The rules: docs/contract.md, "The command line", "Exit status", "The report", "Ctrl-C".
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};

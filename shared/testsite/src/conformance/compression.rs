@@ -2,6 +2,7 @@
 //! decoded as it arrives (`size` is the decoded size, links are found in the decoded text);
 //! the cap applies to the decoded bytes, so a bomb is cut at the cap; a stream that does not
 //! decode is a malformed response, retried.
+//! The rules: docs/contract.md, "Compression", "The body cap and size".
 
 use std::time::Duration;
 

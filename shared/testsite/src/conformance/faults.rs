@@ -1,5 +1,6 @@
 //! Misbehaving servers: every fault ends in a record (after `--max-tries` requests where it is a
 //! network error) and a finished crawl, never a panic or a hang.
+//! The rules: docs/contract.md, "Tries and network errors", "The body cap and size".
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Servers that close idle keep-alive connections (contract.md, "Keep-alive"): a request sent on
+//! Servers that close idle keep-alive connections (docs/contract.md, "Keep-alive"): a request sent on
 //! a reused connection that fails before any byte of the response is sent again at once on a
 //! new connection, and that is not a try. Anything else is.
 

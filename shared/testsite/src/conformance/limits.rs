@@ -1,5 +1,6 @@
 //! The crawl's limits: --max-tasks (as the server counts it), --max-tries, --max-pages and
 //! --max-depth.
+//! The rules: docs/contract.md, "Limits: max pages and max depth", "Tries and network errors".
 
 use super::{CrawlFn, Run};
 use std::time::Duration;

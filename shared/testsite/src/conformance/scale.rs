@@ -1,4 +1,6 @@
 //! Generated sites at scale, checked against the oracle; determinism; and Ctrl-C.
+//! The rules: docs/contract.md, "Each URL once", "Reproducible reports", "Ctrl-C", "The end of a
+//! crawl".
 
 use std::time::Duration;
 

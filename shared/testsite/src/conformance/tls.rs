@@ -1,6 +1,7 @@
 //! https, as the contract has it: a TLS failure of any kind is a failed try with the text
 //! `Tls: TLS handshake failed`; `http://` and `https://` URLs are two URLs, on hosts matched
 //! without their scheme; a reconnect resumes the session of an earlier connection.
+//! The rules: docs/contract.md, "https".
 
 use std::time::Duration;
 
