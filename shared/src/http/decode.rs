@@ -81,7 +81,11 @@ const BROTLI_BUFFER: usize = 4096;
 /// assert_eq!(response.body, b"<a href=/x>x</a>");
 ///
 /// let mut broken = Content::new(Coding::Gzip, None);
-/// assert!(broken.push(b"not gzip").is_err());
+/// assert!(broken.push(b"this is not a gzip stream").is_err());
+///
+/// let mut short = Content::new(Coding::Gzip, None);
+/// assert!(short.push(&raw[..raw.len() / 2]).unwrap());
+/// assert!(short.into_response(200, vec![], true).is_err(), "the stream ends early");
 /// ```
 #[derive(Default)]
 pub struct Content {
