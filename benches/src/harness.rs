@@ -284,7 +284,7 @@ pub fn run_scenario(
                 ceilings.iter().copied().reduce(f64::min),
                 vec![format!(
                     "ideal = a fetch-only pass over the oracle's {} URLs (no parsing), {max_tasks} \
-                     keep-alive connections, the fastest of {}",
+                     connections (kept alive where the site allows), the fastest of {}",
                     urls.len(),
                     ceilings.len()
                 )],

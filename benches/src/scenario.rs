@@ -24,6 +24,12 @@ pub const CPU_BOUND_TASKS: usize = 10;
 pub const FEW_ACTIVE_PAGES: usize = 10_000;
 /// `few-active`: `--max-tasks`.
 pub const FEW_ACTIVE_TASKS: usize = 4;
+/// `handshakes`: every request on a new connection (the site closes each one), four in flight:
+/// CPU per page less `few-active`'s is the cost of a connection, and with `--tls` less without,
+/// of a TLS handshake.
+pub const HANDSHAKES_PAGES: usize = 2_000;
+/// `handshakes`: `--max-tasks`.
+pub const HANDSHAKES_TASKS: usize = 4;
 /// `sleepy`: every request waits 50 ms; 1,000 fetches in flight hide the wait.
 pub const SLEEPY_PAGES: usize = 20_000;
 /// `sleepy`: latency of each request.
@@ -66,12 +72,16 @@ pub struct Generated {
     pub latency_ms: u64,
     /// The seed (`--seed`).
     pub seed: u64,
+    /// Whether connections are kept alive (`--no-keep-alive` when not: every request on a new
+    /// connection).
+    pub keep_alive: bool,
 }
 
 impl Generated {
     /// A site of `pages` pages of the default size with `latency_ms` of latency.
     pub fn new(pages: usize, latency_ms: u64) -> Generated {
-        Generated { pages, page_size: SiteSpec::default().page_size, latency_ms, seed: SEED }
+        let page_size = SiteSpec::default().page_size;
+        Generated { pages, page_size, latency_ms, seed: SEED, keep_alive: true }
     }
 
     /// The spec, built exactly as the `testsite` binary builds it from its flags, so that the
@@ -147,6 +157,18 @@ pub fn scenarios() -> Vec<Scenario> {
             about: "no latency, four fetches in flight: each model's cost per URL",
             site: generated(FEW_ACTIVE_PAGES, 0),
             max_tasks: vec![FEW_ACTIVE_TASKS],
+            ceiling: Ceiling::FetchOnly,
+            rss_per_fetch: false,
+        },
+        Scenario {
+            name: "handshakes",
+            about: "no latency, a new connection for every request: the cost of a connection \
+                    (run it with and without --tls: the difference is a TLS handshake's)",
+            site: SiteSource::Generated(Generated {
+                keep_alive: false,
+                ..Generated::new(HANDSHAKES_PAGES, 0)
+            }),
+            max_tasks: vec![HANDSHAKES_TASKS],
             ceiling: Ceiling::FetchOnly,
             rss_per_fetch: false,
         },
@@ -241,6 +263,9 @@ mod tests {
         assert_eq!((pages(&c10k).latency_ms, c10k.max_tasks.as_slice()), (1_000, &[10_000][..]));
         assert_eq!(get("sweep").max_tasks, [1, 10, 100, 1_000, 10_000]);
         assert_eq!(get("few-active").max_tasks, [4]);
+        let handshakes = get("handshakes");
+        assert!(!pages(&handshakes).keep_alive && pages(&get("few-active")).keep_alive);
+        assert_eq!(handshakes.max_tasks, [4]);
         assert!(pages(&get("tiny")).pages < 1_000);
     }
 

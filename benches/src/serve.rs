@@ -27,6 +27,9 @@ struct ServeArgs {
     /// The seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Close every connection after its response (as `testsite --no-keep-alive`).
+    #[arg(long)]
+    no_keep_alive: bool,
     /// Serve over TLS, with a CA generated at start (as `testsite --tls`).
     #[arg(long)]
     tls: bool,
@@ -57,6 +60,9 @@ pub fn serve_main(args: &[OsString]) -> ExitCode {
         ..SiteSpec::with_pages(args.pages)
     };
     let mut site = spec.generate();
+    if args.no_keep_alive {
+        site = site.without_keep_alive();
+    }
     if args.tls {
         let authority = testsite::tls::Authority::generate();
         if let Some(path) = &args.ca_out

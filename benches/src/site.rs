@@ -53,6 +53,9 @@ pub fn command(
     ca_out: Option<&Path>,
 ) -> Result<SiteCommand, Error> {
     let mut cmd = plain_command(bin_dir, compare, source, docs)?;
+    if let SiteSource::Generated(Generated { keep_alive: false, .. }) = source {
+        cmd.args.push("--no-keep-alive".into());
+    }
     if let Some(path) = ca_out {
         cmd.args.extend(["--tls".into(), "--ca-out".into(), path.display().to_string()]);
     }
@@ -279,5 +282,9 @@ mod tests {
         // Over TLS: the same, and where to write the CA.
         let tls = command(bin, compare, &small, None, Some(Path::new("/c.pem"))).unwrap();
         assert_eq!(tls.args[8..], ["--tls", "--ca-out", "/c.pem"]);
+        // A new connection for every request.
+        let closing = Generated { keep_alive: false, ..Generated::new(300, 0) };
+        let closing = command(bin, compare, &SiteSource::Generated(closing), None, None).unwrap();
+        assert_eq!(closing.args.last().map(String::as_str), Some("--no-keep-alive"));
     }
 }

@@ -39,6 +39,10 @@ struct Cli {
     /// generated at start.
     #[arg(long)]
     tls: bool,
+    /// Close every connection after its response (`Connection: close`): each request comes on
+    /// a new connection, and over --tls makes a handshake.
+    #[arg(long)]
+    no_keep_alive: bool,
     /// Serve only a gzip bomb at /: a valid gzip body of about BYTES/1000 that inflates to
     /// BYTES of zeros (whole MiB), sent whatever the request asks (a crawler must cut it at
     /// its cap).
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    let site = if cli.no_keep_alive { site.without_keep_alive() } else { site };
     let site = match cli.compress {
         Some(coding) => site.compressed(coding),
         None => site,
@@ -149,9 +154,10 @@ fn main() -> ExitCode {
     let _ = interrupted.recv();
     eprintln!("{}", server.summary());
     eprintln!(
-        "{} body bytes sent; {} responses compressed",
+        "{} body bytes sent; {} responses compressed; {} TLS handshakes resumed",
         server.body_bytes(),
-        server.compressed_responses()
+        server.compressed_responses(),
+        server.resumed_handshakes()
     );
     if let Some(path) = remove_at_exit {
         let _ = std::fs::remove_file(path);
