@@ -114,7 +114,14 @@ async fn reqwest_get(client: &reqwest::Client, url: &Url) -> Result<Response, Ne
         }
         tracing::debug!("{url}: kept connection was closed ({error}); resending");
     };
-    read(response).await
+    let read = read(response).await;
+    // hyper puts a connection whose response is read back in its pool from a task of its own.
+    // A worker that sends its next request before that task ran finds the pool empty, and
+    // hyper races a new connection against it; the loser joins the pool. At C10K over TLS,
+    // with one thread busy with handshakes, those connections piled up past 20,000 file
+    // descriptors (EMFILE). One yield lets the connection go back first, most of the time.
+    tokio::task::yield_now().await;
+    read
 }
 
 /// The response as the crawler takes it: the head's status and headers, and the body read up
