@@ -10,7 +10,7 @@ use crate::models::{self, MODELS, PEERS};
 use crate::record::write_json;
 use crate::scenario;
 use crate::site::TESTSITE;
-use crate::table::{Table, scenario_table, sweep_table};
+use crate::table::{Table, scenario_table, sweep_table, tls_cost_table};
 use crate::{Error, Machine, Model, RunProgress};
 
 /// What `compare`'s command line asks for.
@@ -33,6 +33,8 @@ pub struct CompareOptions {
     pub peers: bool,
     /// `--tls`: every scenario's site served over TLS.
     pub tls: bool,
+    /// `--tls-cost`: every scenario run plain, then over TLS, and a table of what TLS costs.
+    pub tls_cost: bool,
 }
 
 /// Runs the comparison, printing as it goes; `Ok(false)` when some run reported wrong.
@@ -60,35 +62,59 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
         eprintln!("warning: cannot raise the limit on open files: {e}");
     }
     let machine = Machine::detect();
-    // Each site writes its generated CA here; removed when the comparison ends.
-    let ca_file = options
-        .tls
-        .then(|| std::env::temp_dir().join(format!("compare-{}-ca.pem", std::process::id())));
-    let _remove = RemoveOnDrop(ca_file.clone());
-    let harness = harness::Plan { runs: options.runs, models, bin_dir, compare, ca_file };
-    let progress = RunProgress::new(scenarios.iter().map(|s| steps(s, &harness)).sum());
+    // Each TLS site writes its generated CA here; removed when the comparison ends.
+    let ca = std::env::temp_dir().join(format!("compare-{}-ca.pem", std::process::id()));
+    let _remove = RemoveOnDrop((options.tls || options.tls_cost).then(|| ca.clone()));
+    let transports = match (options.tls, options.tls_cost) {
+        (_, true) => vec![None, Some(ca)],
+        (true, false) => vec![Some(ca)],
+        (false, false) => vec![None],
+    };
+    let plans: Vec<harness::Plan> = transports
+        .into_iter()
+        .map(|ca_file| harness::Plan {
+            runs: options.runs,
+            models: models.clone(),
+            bin_dir: bin_dir.clone(),
+            compare: compare.clone(),
+            ca_file,
+        })
+        .collect();
+    let steps_of = |s: &scenario::Scenario| plans.iter().map(|plan| steps(s, plan)).sum::<u64>();
+    let progress = RunProgress::new(scenarios.iter().map(steps_of).sum());
     progress.print(&header(&machine, &built, options.markdown));
     for note in &peer_notes {
         progress.note(note);
     }
+    let show = |tables: Vec<Table>| {
+        let text: Vec<String> =
+            tables.iter().map(|t| if options.markdown { t.markdown() } else { t.text() }).collect();
+        progress.print(&(text.join("\n") + "\n"));
+    };
     let mut outcomes = Vec::new();
     for scenario in &scenarios {
-        let outcome = match run_scenario(scenario, &harness, &progress) {
-            Ok(outcome) => outcome,
-            // Nothing after this would go better.
-            Err(e @ (Error::MissingBinary { .. } | Error::Usage(_))) => return Err(e),
-            // The next scenario has a site of its own: say what went wrong, and go on.
-            Err(e) => {
-                progress.note(&format!("error: scenario {}: {e}", scenario.name));
-                ScenarioResult::failed(scenario, &e)
-            }
-        };
-        let text: Vec<String> = tables(&outcome, options.runs)
-            .iter()
-            .map(|t| if options.markdown { t.markdown() } else { t.text() })
-            .collect();
-        progress.print(&(text.join("\n") + "\n"));
-        outcomes.push(outcome);
+        let mut pair = Vec::new();
+        for plan in &plans {
+            let outcome = match run_scenario(scenario, plan, &progress) {
+                Ok(outcome) => outcome,
+                // Nothing after this would go better.
+                Err(e @ (Error::MissingBinary { .. } | Error::Usage(_))) => return Err(e),
+                // The next scenario has a site of its own: say what went wrong, and go on.
+                Err(e) => {
+                    progress.note(&format!("error: scenario {}: {e}", scenario.name));
+                    ScenarioResult {
+                        tls: plan.ca_file.is_some(),
+                        ..ScenarioResult::failed(scenario, &e)
+                    }
+                }
+            };
+            show(tables(&outcome, options.runs));
+            pair.push(outcome);
+        }
+        if let [plain, tls] = &pair[..] {
+            show(tls_cost_tables(plain, tls, options.runs));
+        }
+        outcomes.extend(pair);
     }
     progress.finish();
     if let Some(path) = &options.json {
@@ -192,8 +218,8 @@ fn header(machine: &Machine, built: &[Built], markdown: bool) -> String {
 pub fn tables(outcome: &ScenarioResult, runs: usize) -> Vec<Table> {
     let s = &outcome.scenario;
     let stopped = match (&outcome.skipped, &outcome.error) {
-        (Some(why), _) => Some(format!("{}: skipped: {why}", s.name)),
-        (_, Some(error)) => Some(format!("{}: FAILED: {error}", s.name)),
+        (Some(why), _) => Some(format!("{}: skipped: {why}", outcome.name())),
+        (_, Some(error)) => Some(format!("{}: FAILED: {error}", outcome.name())),
         _ => None,
     };
     if let Some(title) = stopped {
@@ -205,7 +231,9 @@ pub fn tables(outcome: &ScenarioResult, runs: usize) -> Vec<Table> {
         .map(|level| {
             let title = format!(
                 "{} @ --max-tasks {}: {} (median of {runs})",
-                s.name, level.max_tasks, s.about
+                outcome.name(),
+                level.max_tasks,
+                s.about
             );
             let mut table = scenario_table(title, &level.summaries, level.max_tasks, level.ideal);
             table.notes = level.notes.clone();
@@ -215,12 +243,39 @@ pub fn tables(outcome: &ScenarioResult, runs: usize) -> Vec<Table> {
     if outcome.levels.len() > 1 {
         let levels: Vec<_> =
             outcome.levels.iter().map(|l| (l.max_tasks, l.summaries.clone())).collect();
-        let title =
-            format!("{}: pages/s and peak RSS against --max-tasks (median of {runs})", s.name);
+        let title = format!(
+            "{}: pages/s and peak RSS against --max-tasks (median of {runs})",
+            outcome.name()
+        );
         tables.push(sweep_table(title, &levels));
     }
     if let Some(last) = tables.last_mut() {
         last.notes.extend(outcome.notes.iter().cloned());
+    }
+    tables
+}
+
+/// What TLS costs each model in a scenario run plain and over TLS (`--tls-cost`): a table per
+/// level, a row per model, its CPU per page and RSS per in-flight fetch each way.
+pub fn tls_cost_tables(plain: &ScenarioResult, tls: &ScenarioResult, runs: usize) -> Vec<Table> {
+    let s = &plain.scenario;
+    let mut tables = Vec::new();
+    for (p, t) in plain.levels.iter().zip(&tls.levels) {
+        let title = format!(
+            "{} @ --max-tasks {}: what TLS costs, plain and over TLS in the same run (median of {runs})",
+            s.name, p.max_tasks
+        );
+        let mut notes = vec![
+            "TLS - plain = the CPU that TLS adds per page: in `handshakes`, where every page comes \
+             on a new connection, the cost of a (resumed) handshake"
+                .to_string(),
+        ];
+        if s.rss_per_fetch {
+            notes.push("RSS/fetch as in the scenario's own tables, each way".into());
+        }
+        let mut table = tls_cost_table(title, &p.summaries, &t.summaries, p.max_tasks);
+        table.notes = notes;
+        tables.push(table);
     }
     tables
 }

@@ -67,6 +67,8 @@ pub struct ScenarioResult {
     pub skipped: Option<String>,
     /// Why the scenario stopped before its end (the test site died, say), if it did.
     pub error: Option<String>,
+    /// Whether its site was served over TLS (`--tls`).
+    pub tls: bool,
 }
 
 impl ScenarioResult {
@@ -84,6 +86,16 @@ impl ScenarioResult {
             notes: Vec::new(),
             skipped: None,
             error: None,
+            tls: false,
+        }
+    }
+
+    /// The scenario's name as its tables and records show it: `c10k`, or `c10k over TLS`.
+    pub fn name(&self) -> String {
+        if self.tls {
+            format!("{} over TLS", self.scenario.name)
+        } else {
+            self.scenario.name.into()
         }
     }
 
@@ -122,6 +134,12 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
+    /// The scenario's name in the records: `c10k`, or `c10k over TLS`.
+    fn name(&self) -> String {
+        let name = self.scenario.name;
+        if self.options.ca_file.is_some() { format!("{name} over TLS") } else { name.into() }
+    }
+
     /// Runs `model` once at `max_tasks` (a baseline: with `--max-pages 1`), checks its report,
     /// prints the problems of a wrong one at once, and records it.
     fn run(
@@ -158,7 +176,7 @@ impl Session<'_> {
             self.progress.note(&text);
         }
         self.runs.push(RunRecord {
-            scenario: name.into(),
+            scenario: self.name(),
             max_tasks,
             model: model.name.into(),
             kind,
@@ -182,7 +200,7 @@ impl Session<'_> {
         self.site.check_alive()?;
         let wall = wall?.as_secs_f64();
         self.runs.push(RunRecord {
-            scenario: name.into(),
+            scenario: self.name(),
             max_tasks,
             model: "fetch-only".into(),
             kind: Kind::FetchOnly,
@@ -206,7 +224,8 @@ pub fn run_scenario(
     options: &Plan,
     progress: &RunProgress,
 ) -> Result<ScenarioResult, Error> {
-    let mut outcome = ScenarioResult::new(scenario);
+    let mut outcome =
+        ScenarioResult { tls: options.ca_file.is_some(), ..ScenarioResult::new(scenario) };
     let docs = match scenario.site {
         SiteSource::RustDocs => match docs_dir() {
             Some(dir) => Some(dir),

@@ -154,6 +154,58 @@ pub fn scenario_table(
     Table { title, columns, rows, notes: Vec::new() }
 }
 
+/// What TLS costs each model (`compare --tls-cost`): a row per model of `plain`, with its CPU
+/// per page and RSS per in-flight fetch plain and over TLS (`tls`, matched by model).
+pub fn tls_cost_table(
+    title: String,
+    plain: &[Summary],
+    tls: &[Summary],
+    max_tasks: usize,
+) -> Table {
+    let rows = plain
+        .iter()
+        .filter_map(|p| {
+            let t = tls.iter().find(|t| t.model == p.model)?;
+            Some(tls_cost_row(p, t, max_tasks))
+        })
+        .collect();
+    Table { title, columns: tls_cost_columns(), rows, notes: Vec::new() }
+}
+
+fn tls_cost_columns() -> Vec<Column> {
+    use Align::{Left, Right};
+    vec![
+        Column::new("model", 20, Left),
+        Column::new("CPU µs/page", 11, Right),
+        Column::new("over TLS", 8, Right),
+        Column::new("TLS - plain", 11, Right),
+        Column::new("RSS/fetch KiB", 13, Right),
+        Column::new("over TLS", 8, Right),
+        Column::new("TLS/plain", 9, Right),
+        Column::new("oracle", 8, Right),
+    ]
+}
+
+fn tls_cost_row(plain: &Summary, tls: &Summary, max_tasks: usize) -> Vec<String> {
+    let (cpu, cpu_tls) = (plain.cpu_us_per_page(), tls.cpu_us_per_page());
+    let (rss, rss_tls) = (plain.rss_per_fetch_kib(max_tasks), tls.rss_per_fetch_kib(max_tasks));
+    let kib = |k: Option<f64>| k.map_or("-".into(), |k| format!("{k:.1}"));
+    let ratio = match (rss, rss_tls) {
+        (Some(a), Some(b)) if a > 0.0 => format!("{:.2}", b / a),
+        _ => "-".into(),
+    };
+    vec![
+        plain.model.clone(),
+        format!("{cpu:.1}"),
+        format!("{cpu_tls:.1}"),
+        format!("{:.1}", cpu_tls - cpu),
+        kib(rss),
+        kib(rss_tls),
+        ratio,
+        verdict(plain.ok && tls.ok).into(),
+    ]
+}
+
 /// The sweep's summary: a row per model, its pages/s and peak RSS at each `--max-tasks`.
 /// `levels` is each level with its summaries.
 pub fn sweep_table(title: String, levels: &[(usize, Vec<Summary>)]) -> Table {

@@ -49,6 +49,10 @@ struct Cli {
     /// every crawler with --ca-file), so that each model pays for TLS as it would on the web.
     #[arg(long)]
     tls: bool,
+    /// Run every scenario plain, then over TLS, and add a table of what TLS costs each model:
+    /// CPU per page and memory per in-flight fetch, each way.
+    #[arg(long, conflicts_with = "tls")]
+    tls_cost: bool,
 }
 
 /// The models, listed under `--help`.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         svg: cli.svg,
         peers: cli.peers,
         tls: cli.tls,
+        tls_cost: cli.tls_cost,
     };
     match benches::compare(&options) {
         Ok(true) => ExitCode::SUCCESS,
