@@ -3,8 +3,8 @@
 //! fields (the chapter's "Programming With Callbacks").
 //!
 //! # How it works
-//! 1. `Crawler::crawl` puts the roots in its queue and starts up to `max_tasks` fetches
-//!    (`Crawler::work`); then it runs the [`EventLoop`] until the unfinished count is zero.
+//! 1. `Crawler::new` puts the roots in its queue; `Crawler::crawl` starts up to `max_tasks`
+//!    fetches (`Crawler::work`), then runs the [`EventLoop`] until the unfinished count is zero.
 //! 2. A `Fetcher` connects with a non-blocking socket (or takes an idle keep-alive one from
 //!    the shared pool) and registers it, with itself as the callback, for reads and writes at
 //!    once. The host name was resolved once, before the first connect: the one blocking call
@@ -27,8 +27,11 @@
 //! times, from the loop, with nothing of the stack in between:
 //!
 //! - `Fetcher::fetch` and `Fetcher::connect` start a try and return at once;
-//! - `Fetcher::connected` runs on a later event, `Fetcher::send` on the same or a later one;
-//! - `Fetcher::read_response` runs once per batch of bytes, as many times as the body needs;
+//! - `Fetcher::connected` runs on a later event; `Fetcher::advance` on that one and on every
+//!   later one, moving the exchange (TLS handshake, request, head, body) as far as the socket
+//!   allows, as many times as the response needs;
+//! - `Fetcher::settle` acts on what a step gave: wait, resend on a new connection, done, or a
+//!   failed try;
 //! - `Fetcher::on_event` routes each event by the `State` field, and turns a timer event into a
 //!   failure of whatever step was under way;
 //! - the retry loop is not a loop but `Fetcher::retry_or_give_up` deciding, from the `Tries`

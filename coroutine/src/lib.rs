@@ -2,8 +2,8 @@
 //! around an async joinable queue, with the efficiency of callbacks and the look of threads.
 //!
 //! # How it works
-//! 1. `Crawler::crawl` puts the roots in a [`JoinableQueue`] and starts `max_tasks` worker
-//!    tasks at once: a task costs a few hundred bytes, not a thread's stack.
+//! 1. `Crawler::new` puts the roots in a [`JoinableQueue`]; `Crawler::crawl` starts
+//!    `max_tasks` worker tasks at once: a task costs a few hundred bytes, not a thread's stack.
 //! 2. Each worker (`Crawler::work`) awaits `get`, then `Crawler::fetch`: the same loop of
 //!    tries as the thread model's `fetch`, read top to bottom, but every wait is an `.await`
 //!    where the task is suspended and the thread goes on with another.

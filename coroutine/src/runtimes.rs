@@ -29,7 +29,7 @@ pub enum Runtime {
     CurrentThread,
     /// A worker thread per core; the seen-set is behind a `Mutex`.
     MultiThread,
-    /// The hand-made executor on the `callback` crate's event loop (see [`crate::handmade`]);
+    /// The hand-made executor on the `callback` crate's event loop (the `handmade` module);
     /// always over the shared HTTP codec.
     Handmade,
 }

@@ -2,7 +2,7 @@
 //! adding the same link under every interleaving the memory model allows.
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test -p threads --test loom --release
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p threads --test loom
 //! ```
 #![cfg(loom)]
 

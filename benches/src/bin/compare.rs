@@ -21,8 +21,8 @@ use clap::Parser;
 // Named here: clap would name it after its package, `benches`.
 #[command(name = "compare", version, after_help = after_help())]
 struct Cli {
-    /// The scenario: cpu-bound, few-active, sleepy, c10k, sweep, docs, tiny, or all (all but
-    /// tiny).
+    /// The scenario: cpu-bound, few-active, handshakes, sleepy, c10k, sweep, docs, tiny, or all
+    /// (all but tiny).
     #[arg(long, default_value = scenario::DEFAULT_SCENARIO)]
     scenario: String,
     /// Runs per model (interleaved); the table shows medians.
@@ -106,6 +106,15 @@ mod tests {
     use clap::CommandFactory;
 
     use super::Cli;
+
+    /// `compare --help` names every scenario there is.
+    #[test]
+    fn help_names_every_scenario() {
+        let help = Cli::command().render_help().to_string();
+        for scenario in benches::scenario::scenarios() {
+            assert!(help.contains(scenario.name), "--help leaves out {}", scenario.name);
+        }
+    }
 
     /// `compare --version` names the binary, not the `benches` package it is built from.
     #[test]
