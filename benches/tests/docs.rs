@@ -61,20 +61,24 @@ fn split_fences(text: &str) -> (Vec<String>, Vec<Block>) {
     (prose, blocks)
 }
 
-/// The targets of the inline links of a line, `[text](target)`, outside inline code.
-fn links_of(line: &str) -> Vec<String> {
+/// The inline links of a line, `[text](target)`, outside inline code: (text, target).
+fn links_of(line: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut in_code = false;
+    let mut opened = None;
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'`' => in_code = !in_code,
+            b'[' if !in_code => opened = Some(i),
             b']' if !in_code && bytes.get(i + 1) == Some(&b'(') => {
                 let rest = &line[i + 2..];
                 if let Some(end) = rest.find(')') {
                     let target = rest[..end].split_whitespace().next().unwrap_or_default();
-                    out.push(target.to_string());
+                    let text = opened.map_or("", |o| &line[o + 1..i]);
+                    out.push((text.to_string(), target.to_string()));
+                    opened = None;
                     i += end + 2;
                     continue;
                 }
@@ -84,6 +88,15 @@ fn links_of(line: &str) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// The name a link's text gives in code (`` [`Crawler::fetch`](...) `` gives `fetch`), which
+/// the line it points at must hold; `None` for any other text.
+fn named_item(text: &str) -> Option<&str> {
+    let code = text.strip_prefix('`')?.strip_suffix('`')?;
+    let name = code.rsplit("::").next()?.trim_end_matches("()");
+    let is_name = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    is_name.then_some(name)
 }
 
 /// GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens.
@@ -126,7 +139,7 @@ fn broken_links(file: &Path, text: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let (prose, _) = split_fences(text);
     for (i, line) in prose.iter().enumerate() {
-        for target in links_of(line) {
+        for (label, target) in links_of(line) {
             if target.contains("://") || target.starts_with("mailto:") {
                 continue;
             }
@@ -155,11 +168,20 @@ fn broken_links(file: &Path, text: &str) -> Vec<String> {
                     problems.push(format!("{at}: no heading with this anchor"));
                 }
             } else if let Some(lines) = fragment.strip_prefix('L') {
-                let count = std::fs::read_to_string(&dest).map_or(0, |t| t.lines().count());
-                for n in lines.split("-L") {
-                    match n.parse::<usize>() {
-                        Ok(n) if (1..=count).contains(&n) => {}
-                        _ => problems.push(format!("{at}: line {n} of {count}")),
+                let source = std::fs::read_to_string(&dest).unwrap_or_default();
+                let source: Vec<&str> = source.lines().collect();
+                for (k, n) in lines.split("-L").enumerate() {
+                    let count = source.len();
+                    let Some(n) = n.parse::<usize>().ok().filter(|n| (1..=count).contains(n))
+                    else {
+                        problems.push(format!("{at}: line {n} of {count}"));
+                        continue;
+                    };
+                    // A link named after an item points at the line where the item starts.
+                    if let Some(name) = named_item(&label).filter(|_| k == 0)
+                        && !source[n - 1].contains(name)
+                    {
+                        problems.push(format!("{at}: line {n} does not hold `{name}`"));
                     }
                 }
             }
@@ -329,9 +351,11 @@ fn the_checks_catch_broken_links_and_commands() {
     let text = "# Top\n\n## A heading, here\n\n[ok](#a-heading-here) [ok](docs/contract.md#https) \
                 [ok](shared/src/lib.rs#L1)\n[bad](#nowhere) [bad](no/such.md) \
                 [bad](docs/contract.md#nowhere) [bad](shared/src/lib.rs#L999999)\n\
+                [`Config::builder`](shared/src/config.rs#L1) [`Config`](shared/src/lib.rs#L1)\n\
                 ```sh\n[not a link](inside/a/block.md)\n```\n`[not a link](in/code.md)`\n";
     let problems = broken_links(&file, text);
-    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+    assert!(problems[4].ends_with("line 1 does not hold `builder`"), "{problems:#?}");
     let dir = Path::new(env!("CARGO_BIN_EXE_compare")).parent().expect("a folder").to_path_buf();
     let mut helps = Helps { dir, known: Default::default() };
     let block: Vec<String> = [
