@@ -92,11 +92,7 @@ impl ScenarioResult {
 
     /// The scenario's name as its tables and records show it: `c10k`, or `c10k over TLS`.
     pub fn name(&self) -> String {
-        if self.tls {
-            format!("{} over TLS", self.scenario.name)
-        } else {
-            self.scenario.name.into()
-        }
+        shown_name(self.scenario.name, self.tls)
     }
 
     /// Whether the scenario ran to its end (or was skipped) and every run of a model was right
@@ -133,11 +129,15 @@ struct Session<'a> {
     tls: Tls,
 }
 
+/// A scenario's name as tables and records show it: `c10k`, or, over TLS, `c10k over TLS`.
+fn shown_name(name: &str, tls: bool) -> String {
+    if tls { format!("{name} over TLS") } else { name.into() }
+}
+
 impl Session<'_> {
     /// The scenario's name in the records: `c10k`, or `c10k over TLS`.
     fn name(&self) -> String {
-        let name = self.scenario.name;
-        if self.options.ca_file.is_some() { format!("{name} over TLS") } else { name.into() }
+        shown_name(self.scenario.name, self.options.ca_file.is_some())
     }
 
     /// Runs `model` once at `max_tasks` (a baseline: with `--max-pages 1`), checks its report,

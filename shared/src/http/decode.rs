@@ -180,8 +180,7 @@ impl Content {
     pub fn room(&self) -> u64 {
         match &self.inner {
             Inner::Plain(body) => body.room(),
-            Inner::Gzip(decoder) if decoder.get_ref().body.is_cut() => 0,
-            Inner::Brotli(decoder) if decoder.get_ref().body.is_cut() => 0,
+            _ if self.is_cut() => 0,
             Inner::Gzip(_) | Inner::Brotli(_) => u64::MAX,
         }
     }

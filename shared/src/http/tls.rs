@@ -109,8 +109,8 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String>
 /// failure (a certificate refused, a record that does not decrypt, the connection cut or
 /// reset during the handshake) is an error, with [`Tunnel::failed`] set.
 pub(super) struct Tunnel<'a, S> {
-    pub(super) conn: &'a mut ClientConnection,
-    pub(super) io: &'a mut S,
+    conn: &'a mut ClientConnection,
+    io: &'a mut S,
     /// The last error came from writing TLS records: the socket's send buffer was full.
     blocked_writing: bool,
     /// The last error was a TLS failure.

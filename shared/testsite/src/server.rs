@@ -20,11 +20,14 @@ use url::Url;
 
 use crate::faulty::{ConnCtl, FaultyStream, Tcp};
 use crate::site::REDIRECT_CONTENT_TYPE;
-use crate::tls::{SiteTls, TlsFault};
+use crate::tls::{SiteTls, TlsFault, Transport};
 use crate::{Fault, Resource, Site, SiteBody};
 
 /// Longest wait at the barrier before letting a request through anyway.
 const BARRIER_WAIT: Duration = Duration::from_secs(10);
+
+/// Longest wait for a client's ClientHello at a site that breaks handshakes.
+const HELLO_WAIT: Duration = Duration::from_secs(10);
 
 /// A running test site. Dropping it stops the server (and ends any request still waiting).
 #[derive(Debug)]
@@ -86,9 +89,13 @@ impl Site {
             bind(addr)?.listen(BACKLOG)?
         };
         let addr = listener.local_addr()?;
-        let tls = self.tls.clone().unwrap_or_else(|| {
-            crate::tls::suite_authority().map(|authority| SiteTls::new(&authority, None))
-        });
+        let tls = match &self.tls {
+            Transport::Tls(tls) => Some(tls.clone()),
+            Transport::Plain => None,
+            Transport::AsTheThreadSays => {
+                crate::tls::suite_authority().map(|authority| SiteTls::new(&authority, None))
+            }
+        };
         let state = Arc::new(State {
             site: self.clone(),
             tls: tls.clone(),
@@ -272,7 +279,7 @@ async fn serve_connection(state: Arc<State>, tcp: TcpStream) {
 async fn break_handshake(mut tcp: TcpStream, fault: TlsFault) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut hello = [0u8; 4096];
-    if let Ok(Ok(_)) = tokio::time::timeout(BARRIER_WAIT, tcp.read(&mut hello)).await
+    if let Ok(Ok(_)) = tokio::time::timeout(HELLO_WAIT, tcp.read(&mut hello)).await
         && fault == TlsFault::GarbageServerHello
     {
         let _ = tcp.write_all(crate::faulty::GARBAGE).await;

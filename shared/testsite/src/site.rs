@@ -116,9 +116,8 @@ pub struct Site {
     pub(crate) ignore_query: bool,
     /// Pages sent in this content coding to requests that accept it.
     pub(crate) compress: Option<crate::compress::Coding>,
-    /// Served over TLS (https) or failing TLS handshakes (`Some(Some(_))`), plain
-    /// (`Some(None)`), or as the serving thread says (`None`: see `tls::over_tls`).
-    pub(crate) tls: Option<Option<crate::tls::SiteTls>>,
+    /// Whether it is served over TLS.
+    pub(crate) tls: crate::tls::Transport,
 }
 
 impl Default for Site {
@@ -139,7 +138,7 @@ impl Site {
             keep_alive: true,
             ignore_query: false,
             compress: None,
-            tls: None,
+            tls: crate::tls::Transport::AsTheThreadSays,
         }
     }
 
@@ -239,14 +238,14 @@ impl Site {
     /// Serves the site over TLS (https), with a certificate for `localhost` and `127.0.0.1`
     /// signed by `authority`.
     pub fn tls(mut self, authority: &crate::tls::Authority) -> Site {
-        self.tls = Some(Some(crate::tls::SiteTls::new(authority, None)));
+        self.tls = crate::tls::Transport::Tls(crate::tls::SiteTls::new(authority, None));
         self
     }
 
     /// Serves the site as plain http, even inside
     /// [`tls::over_tls`](crate::tls::over_tls): for a scenario that needs both kinds.
     pub fn plain(mut self) -> Site {
-        self.tls = Some(None);
+        self.tls = crate::tls::Transport::Plain;
         self
     }
 
@@ -257,7 +256,7 @@ impl Site {
         authority: &crate::tls::Authority,
         fault: crate::tls::TlsFault,
     ) -> Site {
-        self.tls = Some(Some(crate::tls::SiteTls::new(authority, Some(fault))));
+        self.tls = crate::tls::Transport::Tls(crate::tls::SiteTls::new(authority, Some(fault)));
         self
     }
 

@@ -93,6 +93,17 @@ pub enum TlsFault {
     GarbageServerHello,
 }
 
+/// Whether a site is served over TLS.
+#[derive(Debug, Clone)]
+pub(crate) enum Transport {
+    /// Over TLS if the serving thread runs inside [`over_tls`], plain if not.
+    AsTheThreadSays,
+    /// Plain HTTP, whatever the thread says ([`Site::plain`](crate::Site::plain)).
+    Plain,
+    /// TLS, or TLS failing as a fault says ([`Site::tls`](crate::Site::tls)).
+    Tls(SiteTls),
+}
+
 /// How a site speaks TLS.
 #[derive(Clone)]
 pub(crate) enum SiteTls {

@@ -16,14 +16,9 @@ fn assert_handshake_fails(crawl: CrawlFn, fault: TlsFault) {
     let authority = Authority::generate();
     let server = Site::new().page("/", &[]).tls_fault(&authority, fault).serve("127.0.0.1:0");
     let server = server.expect("test site starts");
-    let config = Config::builder([server.url().as_str()])
-        .trust(authority.ca_cert())
-        .max_tries(2)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("a valid configuration");
-    let report = crawl(&config);
-    check_invariants(&report);
+    let report = crawl_trusting(crawl, &server, &authority, |config| {
+        config.max_tries(2);
+    });
     assert_eq!(report.stats.len(), 1, "{fault:?}: {report:?}");
     assert_eq!(report.stats[0].url, server.url().as_str());
     let exception = report.stats[0].exception.as_deref();
