@@ -5,10 +5,12 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use shared::hosts::{Ask, Hosts};
 use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Response, Seen, step};
 
 use crate::event_loop::EventLoop;
 use crate::fetcher::Fetcher;
+use mio::Token;
 use mio::net::TcpStream;
 use shared::http::{Pool, Tls};
 
@@ -33,6 +35,12 @@ pub struct Crawler {
     in_flight: usize,
     /// The seen-set, a plain field: see the type's docs for why no lock.
     seen: Seen,
+    /// The host schedule (`--max-per-host`, `--delay`, `--robots`): URLs waiting for their
+    /// host are parked in it, not in a fetcher. A plain field too.
+    pub(crate) hosts: Hosts,
+    /// The token of the host schedule's alarm: its timers wake the URLs whose host's delay is
+    /// over (set once the loop exists).
+    alarm: Option<Token>,
     /// The records of URLs done.
     done: Vec<FetchStatistic>,
     /// Host addresses, resolved once each, and idle keep-alive connections: the shared
@@ -64,6 +72,8 @@ impl Crawler {
             queue: roots.into(),
             in_flight: 0,
             seen,
+            hosts: Hosts::new(config),
+            alarm: None,
             done: Vec::new(),
             pool: Pool::new(config.max_tasks()),
             tls: Tls::new(config.ca_certs()),
@@ -89,6 +99,10 @@ impl Crawler {
         let _on_stop = self.config.stop().on_stop(move || {
             let _ = waker.wake();
         });
+        // The host schedule's alarm: a callback like a fetcher's, which only timers call.
+        let alarm = lp.reserve();
+        lp.set_callback(alarm, Box::new(|crawler: &mut Crawler, lp, _, _| crawler.on_alarm(lp)));
+        self.alarm = Some(alarm);
         self.work(&mut lp);
         let stop = self.config.stop().clone();
         if let Err(e) = lp.run(&mut self, |crawler| crawler.unfinished == 0 || stop.is_triggered())
@@ -96,9 +110,11 @@ impl Crawler {
             tracing::error!("the event loop failed: {e}");
         }
         let interrupted = self.config.stop().is_triggered();
-        // Todo is what was still waiting in the queue; fetches in flight when Ctrl-C came are in
-        // neither Todo nor Done, as in the other models.
-        Report::new(self.done, self.queue.len(), t0.elapsed(), self.config.max_tasks(), interrupted)
+        // Todo is what was still waiting in the queue or for its host; fetches in flight when
+        // Ctrl-C came are in neither Todo nor Done, as in the other models.
+        let todo = self.queue.len() + self.hosts.parked();
+        Report::new(self.done, todo, t0.elapsed(), self.config.max_tasks(), interrupted)
+            .with_robots_disallowed(self.hosts.disallowed())
     }
 
     /// Starts fetches while fewer than `max_tasks` are in flight and URLs are waiting: the
@@ -112,11 +128,47 @@ impl Crawler {
             let Some(job) = self.queue.pop_front() else {
                 break;
             };
-            self.in_flight += 1;
-            self.config.progress().started();
-            Fetcher::fetch(self, lp, job);
+            // A URL whose host is busy or inside its delay is parked in the host schedule,
+            // and the loop goes on to the next URL: no fetcher waits for a host.
+            match self.hosts.ask(job, Instant::now()) {
+                Ask::Go(job, alarm) => {
+                    self.set_alarm(lp, alarm);
+                    self.in_flight += 1;
+                    self.config.progress().started();
+                    Fetcher::fetch(self, lp, job);
+                }
+                Ask::Wait { put, alarm } => {
+                    self.set_alarm(lp, alarm);
+                    if let Some(robots) = put {
+                        self.unfinished += 1;
+                        self.config.progress().queued(1);
+                        self.queue.push_front(robots); // before the URLs that wait for it
+                    }
+                }
+                Ask::Disallowed(_) => {
+                    self.config.progress().started();
+                    self.config.progress().done();
+                    self.unfinished -= 1; // task_done, with no record
+                }
+            }
         }
         self.working = false;
+    }
+
+    /// The host schedule's alarm went off: the URLs whose host's delay is over go back in the
+    /// queue (still unfinished: they never left), and fetches start.
+    fn on_alarm(&mut self, lp: &mut EventLoop<Crawler>) {
+        let due = self.hosts.due(Instant::now());
+        self.queue.extend(due.again);
+        self.set_alarm(lp, due.alarm);
+        self.work(lp);
+    }
+
+    /// The callback model's way to wait for an instant: a timer on the loop.
+    fn set_alarm(&mut self, lp: &mut EventLoop<Crawler>, at: Option<Instant>) {
+        if let (Some(at), Some(token)) = (at, self.alarm) {
+            lp.set_timer(at, token);
+        }
     }
 
     /// A fetch is over (`fetched` is its response, or the failure of its last try): the outcome
@@ -128,11 +180,16 @@ impl Crawler {
         lp: &mut EventLoop<Crawler>,
     ) {
         // `&mut self.seen`: the seen-set is a plain field, borrowed for the one step.
-        let step = step(&self.policy, job, fetched, &mut self.seen);
-        self.done.push(step.stat);
+        let mut step = step(&self.policy, job, fetched, &mut self.seen);
+        let released = self.hosts.ended(job, step.robots.take(), Instant::now());
+        if let Some(stat) = step.stat {
+            self.done.push(stat);
+        }
         self.unfinished += step.jobs.len();
         self.config.progress().queued(step.jobs.len());
         self.queue.extend(step.jobs);
+        self.queue.extend(released.again); // parked: unfinished all along
+        self.set_alarm(lp, released.alarm);
         self.config.progress().done();
         self.unfinished -= 1; // task_done
         self.in_flight -= 1;

@@ -24,6 +24,9 @@ enum State {
     /// The request and its response, under way on the connection: the shared core's
     /// [`Exchange`] holds how much is written and what is parsed.
     Exchanging(Exchange),
+    /// Between two tries, waiting for the host's next turn (`--delay`): only its timer can
+    /// come, and the next try starts then.
+    Pausing,
 }
 
 /// The step a fetch was in, for the log line of a failed try.
@@ -39,7 +42,7 @@ enum Phase {
 impl State {
     fn phase(&self) -> Phase {
         match self {
-            State::Connecting => Phase::Connecting,
+            State::Connecting | State::Pausing => Phase::Connecting,
             State::Exchanging(exchange) if exchange.in_handshake() => Phase::Handshaking,
             State::Exchanging(exchange) if !exchange.is_sent() => Phase::Writing,
             State::Exchanging(exchange) if exchange.in_body() => Phase::ReadingBody,
@@ -161,6 +164,15 @@ impl Fetcher {
         token: Token,
     ) -> Option<Result<Response, NetError>> {
         loop {
+            // A retry takes its host's turn like any start (`--delay`). If it must wait, the
+            // wait is a timer on the loop: this fetcher's callback runs again when it fires.
+            if self.tries.count() > 0
+                && let Some(at) = crawler.hosts.retry(&self.job.url, Instant::now())
+            {
+                self.state = State::Pausing;
+                self.timer = Some(lp.set_timer(at, token));
+                return None;
+            }
             self.deadline = Instant::now() + crawler.config.timeout();
             self.timer = Some(lp.set_timer(self.deadline, token));
             let next = self.connect(crawler, lp, token, true);
@@ -242,13 +254,18 @@ impl Fetcher {
         event: Event,
     ) -> Option<Result<Response, NetError>> {
         let next = match event {
+            Event::Timeout if matches!(self.state, State::Pausing) => {
+                self.timer = None;
+                return self.start(crawler, lp, token);
+            }
+            Event::Ready { .. } if matches!(self.state, State::Pausing) => return None,
             Event::Timeout => {
                 self.timer = None; // It fired: nothing to cancel.
                 let phase = self.state.phase();
                 Next::Failed(Failure { error: NetError::Timeout, phase, timed_out: true })
             }
             Event::Ready { .. } => match self.state {
-                State::Connecting => self.connected(&crawler.tls),
+                State::Connecting | State::Pausing => self.connected(&crawler.tls),
                 State::Exchanging(_) => self.advance(),
             },
         };

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use shared::hosts::{Ask, Hosts};
 use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCell, Step, Stop};
 use shared::{Tries, step};
 
@@ -38,8 +39,11 @@ pub trait Mode: Sized + fmt::Debug + 'static {
     /// Shares `value` between tasks.
     fn share<T>(value: T) -> Self::Ptr<T>;
 
-    /// Starts one worker task running [`Crawler::work`].
-    fn spawn(crawler: Self::Ptr<Crawler<Self>>) -> Self::Worker;
+    /// Starts one task running [`Crawler::run_task`] for `task`.
+    fn spawn(crawler: Self::Ptr<Crawler<Self>>, task: Task) -> Self::Worker;
+
+    /// Waits for `duration` on the runtime's timer.
+    fn sleep(duration: Duration) -> impl Future<Output = ()>;
 
     /// Cancels the workers and waits until every one is gone.
     fn cancel(workers: Vec<Self::Worker>) -> impl Future<Output = ()>;
@@ -69,8 +73,29 @@ pub struct Crawler<M: Mode> {
     queue: M::Queue,
     /// The seen-set. See [`Crawler::fetch`] for why a `RefCell` is enough on one thread.
     seen: M::Cell<Seen>,
+    /// The host schedule (`--max-per-host`, `--delay`, `--robots`): URLs waiting for their
+    /// host are parked in it, not in a worker.
+    hosts: M::Cell<Hosts>,
+    /// The earliest instant the host schedule asked to be woken at, for the task keeping time.
+    alarm: M::Cell<Alarm>,
     /// The records of URLs done.
     done: M::Cell<Vec<FetchStatistic>>,
+}
+
+/// What a spawned task of the crawl does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// A worker: [`Crawler::work`].
+    Work,
+    /// The host schedule's clock: [`Crawler::keep_time`].
+    KeepTime,
+}
+
+/// The alarm the worker tasks set for the clock task: the instant, and the clock's waker.
+#[derive(Debug, Default)]
+pub(crate) struct Alarm {
+    at: Option<Instant>,
+    waker: Option<Waker>,
 }
 
 impl<M: Mode> std::fmt::Debug for Crawler<M> {
@@ -94,6 +119,8 @@ impl<M: Mode> Crawler<M> {
             client: M::client(config, http),
             queue: M::Queue::new(),
             seen: Exclusive::new(seen),
+            hosts: Exclusive::new(Hosts::new(config)),
+            alarm: Exclusive::new(Alarm::default()),
             done: Exclusive::new(Vec::new()),
         };
         config.progress().queued(roots.len());
@@ -129,12 +156,27 @@ impl<M: Mode> Crawler<M> {
     pub async fn crawl(crawler: M::Ptr<Self>) -> Report {
         let t0 = Instant::now();
         let max_tasks = crawler.config.max_tasks();
-        let workers: Vec<_> = (0..max_tasks).map(|_| M::spawn(crawler.clone())).collect();
+        let mut workers: Vec<_> =
+            (0..max_tasks).map(|_| M::spawn(crawler.clone(), Task::Work)).collect();
+        // One more task, cheap and asleep, keeps the host schedule's time.
+        workers.push(M::spawn(crawler.clone(), Task::KeepTime));
         first_of(crawler.queue.join(), stopped(crawler.config.stop())).await;
         M::cancel(workers).await;
         let interrupted = crawler.config.stop().is_triggered();
         let done = crawler.done.with(std::mem::take);
-        Report::new(done, crawler.queue.len(), t0.elapsed(), max_tasks, interrupted)
+        let (parked, disallowed) = crawler.hosts.with(|h| (h.parked(), h.disallowed()));
+        // Todo: still in the queue, or waiting for its host.
+        let todo = crawler.queue.len() + parked;
+        Report::new(done, todo, t0.elapsed(), max_tasks, interrupted)
+            .with_robots_disallowed(disallowed)
+    }
+
+    /// What a spawned task runs: see [`Task`].
+    pub async fn run_task(&self, task: Task) {
+        match task {
+            Task::Work => self.work().await,
+            Task::KeepTime => self.keep_time().await,
+        }
     }
 
     /// The worker loop: take a URL, fetch it, record it and put its links, mark it done; until
@@ -145,19 +187,107 @@ impl<M: Mode> Crawler<M> {
     pub async fn work(&self) {
         loop {
             let job = self.queue.get().await;
+            // A URL whose host is busy or inside its delay is parked in the host schedule, and
+            // the worker takes the next URL: no worker waits for a host.
+            let job = match self.hosts.with(|h| h.ask(job, Instant::now())) {
+                Ask::Go(job, alarm) => {
+                    self.set_alarm(alarm);
+                    job
+                }
+                Ask::Wait { put, alarm } => {
+                    self.set_alarm(alarm);
+                    if let Some(robots) = put {
+                        self.config.progress().queued(1);
+                        self.queue.put_nowait(robots);
+                    }
+                    continue;
+                }
+                Ask::Disallowed(_) => {
+                    self.config.progress().started();
+                    self.config.progress().done();
+                    self.queue.task_done();
+                    continue;
+                }
+            };
             self.config.progress().started();
             // Boxed: the fetch's state lives on the heap only while it runs, so a worker idle in
             // `get` (ten thousand of them at C10K) is not the size of a fetch in flight.
-            let step = CatchUnwind(Box::pin(self.fetch(&job))).await.unwrap_or_else(|| {
+            let mut step = CatchUnwind(Box::pin(self.fetch(&job))).await.unwrap_or_else(|| {
                 tracing::error!("bug: fetching {} panicked", job.url);
-                Step::failed(&job.url, NetError::Other)
+                Step::failed(&job, NetError::Other)
             });
-            self.done.with(|done| done.push(step.stat));
+            let released = self.hosts.with(|h| h.ended(&job, step.robots.take(), Instant::now()));
+            if let Some(stat) = step.stat {
+                self.done.with(|done| done.push(stat));
+            }
             self.config.progress().queued(step.jobs.len());
             for next in step.jobs {
                 self.queue.put_nowait(next);
             }
+            self.put_back(released.again);
+            self.set_alarm(released.alarm);
             self.config.progress().done();
+            self.queue.task_done();
+        }
+    }
+
+    /// The host schedule's clock: sleeps until the alarm a worker set (or an earlier one set
+    /// meanwhile), then puts the URLs whose host's delay is over back in the queue. One task
+    /// for every host: a coroutine asleep costs a few hundred bytes, and no worker.
+    pub async fn keep_time(&self) {
+        loop {
+            let at = poll_fn(|cx| {
+                self.alarm.with(|alarm| match alarm.at {
+                    Some(at) => Poll::Ready(at),
+                    None => {
+                        alarm.waker = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                })
+            })
+            .await;
+            let earlier = poll_fn(|cx| {
+                self.alarm.with(|alarm| {
+                    if alarm.at.is_some_and(|other| other < at) {
+                        Poll::Ready(())
+                    } else {
+                        alarm.waker = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                })
+            });
+            first_of(M::sleep(at.saturating_duration_since(Instant::now())), earlier).await;
+            let now = Instant::now();
+            if now < at {
+                continue; // An earlier alarm was set: sleep until that one instead.
+            }
+            self.alarm.with(|alarm| alarm.at = alarm.at.filter(|at| *at > now));
+            let due = self.hosts.with(|h| h.due(now));
+            self.put_back(due.again);
+            self.set_alarm(due.alarm);
+        }
+    }
+
+    /// Asks the clock task to wake at `at` (if it is earlier than its alarm).
+    fn set_alarm(&self, at: Option<Instant>) {
+        let Some(at) = at else { return };
+        let waker = self.alarm.with(|alarm| {
+            if alarm.at.is_some_and(|set| set <= at) {
+                return None;
+            }
+            alarm.at = Some(at);
+            alarm.waker.take()
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Puts URLs the host schedule released back in the queue: each is put anew, and its
+    /// first turn, which ended when it was parked, is marked done.
+    fn put_back(&self, jobs: Vec<Job>) {
+        for job in jobs {
+            self.queue.put_nowait(job);
             self.queue.task_done();
         }
     }
@@ -170,7 +300,13 @@ impl<M: Mode> Crawler<M> {
             // The request's future is pinned here and lent to the timeout (see `Mode::timeout`).
             let got = M::timeout(self.config.timeout(), pin!(self.client.get(&job.url))).await;
             match got.unwrap_or(Err(NetError::Timeout)) {
-                Err(e) if tries.again(&job.url, e) => continue,
+                Err(e) if tries.again(&job.url, e) => {
+                    // The host's `--delay` counts retries too: the URL keeps its slot between
+                    // tries, and sleeps here, on the runtime's timer.
+                    while let Some(at) = self.hosts.with(|h| h.retry(&job.url, Instant::now())) {
+                        M::sleep(at.saturating_duration_since(Instant::now())).await;
+                    }
+                }
                 fetched => break fetched,
             }
         };

@@ -14,7 +14,7 @@ use shared::{Config, Job, Report};
 use tokio::task::JoinHandle;
 
 use crate::client::Client;
-use crate::crawler::{Crawler, Mode};
+use crate::crawler::{Crawler, Mode, Task};
 use crate::handmade;
 use crate::parts::Http;
 use crate::queue::JoinableQueue;
@@ -114,9 +114,13 @@ impl Mode for CurrentThread {
         Rc::new(value)
     }
 
-    fn spawn(crawler: Rc<Crawler<Self>>) -> JoinHandle<()> {
+    fn spawn(crawler: Rc<Crawler<Self>>, task: Task) -> JoinHandle<()> {
         // A local task: it may hold the `RefCell`s (not `Sync`), and it never leaves this thread.
-        tokio::task::spawn_local(async move { crawler.work().await })
+        tokio::task::spawn_local(async move { crawler.run_task(task).await })
+    }
+
+    async fn sleep(duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 
     async fn cancel(workers: Vec<JoinHandle<()>>) {
@@ -154,8 +158,12 @@ impl Mode for MultiThread {
         Arc::new(value)
     }
 
-    fn spawn(crawler: Arc<Crawler<Self>>) -> JoinHandle<()> {
-        tokio::spawn(async move { crawler.work().await })
+    fn spawn(crawler: Arc<Crawler<Self>>, task: Task) -> JoinHandle<()> {
+        tokio::spawn(async move { crawler.run_task(task).await })
+    }
+
+    async fn sleep(duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 
     async fn cancel(workers: Vec<JoinHandle<()>>) {
@@ -195,8 +203,12 @@ impl Mode for Handmade {
         Rc::new(value)
     }
 
-    fn spawn(crawler: Rc<Crawler<Self>>) -> handmade::JoinHandle {
-        handmade::spawn(async move { crawler.work().await })
+    fn spawn(crawler: Rc<Crawler<Self>>, task: Task) -> handmade::JoinHandle {
+        handmade::spawn(async move { crawler.run_task(task).await })
+    }
+
+    async fn sleep(duration: Duration) {
+        handmade::sleep(duration).await;
     }
 
     async fn cancel(workers: Vec<handmade::JoinHandle>) {

@@ -44,6 +44,15 @@ pub struct Args {
     /// Also trust the CA certificates in FILE (PEM) for https.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<std::path::PathBuf>,
+    /// Most fetches in flight to one host (host:port) at once [default: --max-tasks].
+    #[arg(long, value_name = "N")]
+    pub max_per_host: Option<usize>,
+    /// Least time between the starts of two requests to one host, in seconds (a decimal).
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub delay: f64,
+    /// Obey each host's robots.txt (RFC 9309), Crawl-delay included.
+    #[arg(long)]
+    pub robots: bool,
     /// More logging on stderr (repeat for more).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -62,7 +71,16 @@ impl TryFrom<Args> for Config {
                 args.timeout
             )));
         }
+        if !(args.delay.is_finite() && args.delay >= 0.0 && args.delay < 1e9) {
+            return Err(Error::BadFlag(format!(
+                "--delay must be a number of seconds, 0 or more, not {}",
+                args.delay
+            )));
+        }
         let mut builder = Config::builder(&args.roots);
+        if let Some(n) = args.max_per_host {
+            builder.max_per_host(n);
+        }
         if let Some(pattern) = &args.exclude {
             builder.exclude(pattern);
         }
@@ -78,6 +96,8 @@ impl TryFrom<Args> for Config {
             .max_pages(args.max_pages)
             .max_depth(args.max_depth)
             .json(args.json)
+            .delay(Duration::from_secs_f64(args.delay))
+            .robots(args.robots)
             .verbosity((args.verbose.min(3) as i8) - (args.quiet.min(2) as i8))
             .build()
     }
@@ -106,6 +126,10 @@ mod tests {
             vec!["x.org", "--timeout", "NaN"],
             vec!["x.org", "--ca-file", "/nonexistent/ca.pem"],
             vec!["x.org", "--ca-file", "Cargo.toml"],
+            vec!["x.org", "--max-per-host", "0"],
+            vec!["x.org", "--delay", "-1"],
+            vec!["x.org", "--delay", "inf"],
+            vec!["x.org", "--delay", "soon"],
         ] {
             let err = args(&bad).expect_err(&format!("{bad:?} must be refused"));
             assert!(!err.to_string().contains('\n'), "{err}");
@@ -126,9 +150,15 @@ mod tests {
             "--max-pages=7",
             "--max-depth=4",
             "--json",
+            "--max-per-host=2",
+            "--delay=0.25",
+            "--robots",
             "-vv",
         ])
         .unwrap();
+        assert_eq!((c.max_per_host(), c.delay(), c.robots()), (2, Duration::from_millis(250), true));
+        let defaults = args(&["x.org", "--max-tasks=7"]).unwrap();
+        assert_eq!((defaults.max_per_host(), defaults.delay(), defaults.robots()), (7, Duration::ZERO, false));
         assert_eq!((c.max_tasks(), c.max_redirect(), c.max_tries()), (3, 2, 5));
         assert!(c.exclude().unwrap().is_match("http://x.org/a.png"));
         assert!(c.lenient() && c.json());

@@ -42,6 +42,9 @@ pub struct Config {
     max_depth: Option<u32>,
     json: bool,
     verbosity: i8,
+    max_per_host: Option<usize>,
+    delay: Duration,
+    robots: bool,
     ca_certs: Arc<[CertificateDer<'static>]>,
     stop: Stop,
     progress: Progress,
@@ -84,6 +87,9 @@ impl Config {
             max_depth: None,
             json: false,
             verbosity: 0,
+            max_per_host: None,
+            delay: Duration::ZERO,
+            robots: false,
             ca_file: None,
             trusted: Vec::new(),
             stop: Stop::new(),
@@ -161,6 +167,22 @@ impl Config {
     pub fn progress(&self) -> &Progress {
         &self.progress
     }
+
+    /// `--max-per-host`: most fetches in flight to one host (host:port) at once; `--max-tasks`
+    /// unless set.
+    pub fn max_per_host(&self) -> usize {
+        self.max_per_host.unwrap_or(self.max_tasks).min(self.max_tasks)
+    }
+
+    /// `--delay`: least time between the starts of two requests to one host.
+    pub fn delay(&self) -> Duration {
+        self.delay
+    }
+
+    /// `--robots`: whether each origin's robots.txt is obeyed.
+    pub fn robots(&self) -> bool {
+        self.robots
+    }
 }
 
 /// The settings of a [`Config`] before they are checked: set what differs from the contract's
@@ -179,6 +201,9 @@ pub struct ConfigBuilder {
     max_depth: Option<u32>,
     json: bool,
     verbosity: i8,
+    max_per_host: Option<usize>,
+    delay: Duration,
+    robots: bool,
     ca_file: Option<PathBuf>,
     trusted: Vec<CertificateDer<'static>>,
     stop: Stop,
@@ -277,6 +302,24 @@ impl ConfigBuilder {
         self
     }
 
+    /// `--max-per-host`: most fetches in flight to one host at once (0 is refused by `build`).
+    pub fn max_per_host(&mut self, max_per_host: usize) -> &mut Self {
+        self.max_per_host = Some(max_per_host);
+        self
+    }
+
+    /// `--delay`: least time between the starts of two requests to one host.
+    pub fn delay(&mut self, delay: Duration) -> &mut Self {
+        self.delay = delay;
+        self
+    }
+
+    /// `--robots`: obey each origin's robots.txt (RFC 9309).
+    pub fn robots(&mut self, robots: bool) -> &mut Self {
+        self.robots = robots;
+        self
+    }
+
     /// Checks every setting and makes the [`Config`]: the first bad one is the error.
     pub fn build(&self) -> Result<Config, Error> {
         let mut roots: Vec<Url> = Vec::new();
@@ -297,6 +340,9 @@ impl ConfigBuilder {
         }
         if self.timeout.is_zero() {
             return Err(Error::BadFlag("--timeout must be more than 0 seconds".into()));
+        }
+        if self.max_per_host == Some(0) {
+            return Err(Error::BadFlag("--max-per-host must be at least 1".into()));
         }
         let exclude = match &self.exclude {
             Some(pattern) => {
@@ -321,6 +367,9 @@ impl ConfigBuilder {
             max_depth: self.max_depth,
             json: self.json,
             verbosity: self.verbosity,
+            max_per_host: self.max_per_host,
+            delay: self.delay,
+            robots: self.robots,
             ca_certs: ca_certs.into(),
             stop: self.stop.clone(),
             progress: self.progress.clone(),

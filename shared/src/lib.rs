@@ -24,6 +24,9 @@
 //! - [`http`]: the sans-IO HTTP client core (parser, exchange, pool) and [`Response`].
 //! - [`page`]: the pure interpretation of a response.
 //! - [`seen`]: the seen-set, [`Job`], the caps, and the outcome step.
+//! - [`hosts`]: politeness: `--max-per-host`, `--delay`, `--robots`, as a schedule each model
+//!   asks before a fetch and waits on in its own way.
+//! - [`robots`]: robots.txt as RFC 9309 reads it.
 //! - [`report`]: [`FetchStatistic`] and [`Report`].
 //! - [`stop`]: [`Stop`], the Ctrl-C signal.
 //! - [`progress`]: [`Progress`], the counts behind the progress line.
@@ -42,12 +45,14 @@ pub mod args;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod hosts;
 pub mod http;
 pub mod links;
 pub mod page;
 pub mod policy;
 pub mod progress;
 pub mod report;
+pub mod robots;
 pub mod seen;
 pub mod stop;
 

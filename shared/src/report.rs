@@ -72,6 +72,8 @@ pub struct Report {
     pub max_tasks: usize,
     /// Whether Ctrl-C ended the crawl early.
     pub interrupted: bool,
+    /// URLs not fetched because robots.txt disallows them (`--robots`): they have no record.
+    pub robots_disallowed: usize,
 }
 
 impl Report {
@@ -84,7 +86,13 @@ impl Report {
         interrupted: bool,
     ) -> Report {
         stats.sort_by(|a, b| a.url.cmp(&b.url));
-        Report { stats, todo, elapsed, max_tasks, interrupted }
+        Report { stats, todo, elapsed, max_tasks, interrupted, robots_disallowed: 0 }
+    }
+
+    /// The report with the count of URLs robots.txt disallowed.
+    pub fn with_robots_disallowed(mut self, robots_disallowed: usize) -> Report {
+        self.robots_disallowed = robots_disallowed;
+        self
     }
 
     /// The record of `url`, if it was done.
@@ -144,6 +152,9 @@ impl Report {
                     s.num_urls
                 )
             };
+        }
+        if self.robots_disallowed > 0 {
+            add("robots_disallowed", self.robots_disallowed as u64);
         }
         if self.interrupted {
             out.push_str("\nInterrupted\n");

@@ -5,11 +5,12 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use url::Url;
 
 use crate::page::{Outcome, interpret};
+use crate::robots::RobotsTxt;
 use crate::{Config, FetchStatistic, NetError, Policy, Response};
 
 /// One unit of work in a crawler's queue: a URL, the redirects it may still follow, and its link
@@ -22,6 +23,20 @@ pub struct Job {
     pub max_redirect: u32,
     /// Links from a root to here; a redirect adds none.
     pub depth: u32,
+    /// `Some(origin)` when this job fetches the robots.txt of `origin` (its ASCII form) for
+    /// `--robots`, not a page: it has no record, and its answer goes to the host schedule.
+    pub robots_of: Option<Arc<str>>,
+}
+
+impl Job {
+    /// The job that fetches the robots.txt of `url`'s origin (`origin`), following up to
+    /// `max_redirect` redirects.
+    pub fn robots(url: &Url, origin: Arc<str>, max_redirect: u32) -> Job {
+        let mut robots = url.clone();
+        robots.set_path("/robots.txt");
+        robots.set_query(None);
+        Job { url: robots, max_redirect, depth: 0, robots_of: Some(origin) }
+    }
 }
 
 /// What [`Seen::admit`] decided about a URL.
@@ -59,7 +74,12 @@ impl Seen {
         let jobs = config
             .roots()
             .iter()
-            .map(|url| Job { url: url.clone(), max_redirect: config.max_redirect(), depth: 0 })
+            .map(|url| Job {
+                url: url.clone(),
+                max_redirect: config.max_redirect(),
+                depth: 0,
+                robots_of: None,
+            })
             .collect();
         (seen, jobs)
     }
@@ -113,7 +133,12 @@ impl Seen {
 
     /// The job of a link found on the page of `from`: a fresh redirect budget, one hop deeper.
     pub fn link_job(&self, link: &Url, from: &Job) -> Job {
-        Job { url: link.clone(), max_redirect: self.max_redirect, depth: from.depth + 1 }
+        Job {
+            url: link.clone(),
+            max_redirect: self.max_redirect,
+            depth: from.depth + 1,
+            robots_of: None,
+        }
     }
 
     /// Follows a redirect of `job` to `target` (already allowed by the policy): the next job, or
@@ -131,6 +156,7 @@ impl Seen {
                 url: target.clone(),
                 max_redirect: job.max_redirect - 1,
                 depth: job.depth,
+                robots_of: None,
             }),
             Admit::Seen | Admit::Refused => None,
         }
@@ -141,16 +167,32 @@ impl Seen {
 /// order. A model records `stat`, puts every job, and only then marks the fetched job done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// The record of the URL fetched.
-    pub stat: FetchStatistic,
+    /// The record of the URL fetched (`None` for a robots.txt fetched for `--robots`).
+    pub stat: Option<FetchStatistic>,
     /// The new URLs it leads to: its new links, or its redirect target.
     pub jobs: Vec<Job>,
+    /// What a robots.txt fetch found, for [`Hosts::ended`](crate::hosts::Hosts::ended); `None`
+    /// for a page, and while a robots.txt's redirects are being followed.
+    pub robots: Option<RobotsTxt>,
 }
 
 impl Step {
-    /// The step of a URL whose every try failed: its failed record, and nowhere to go.
-    pub fn failed(url: &Url, error: NetError) -> Step {
-        Step { stat: FetchStatistic::failed(url.as_str(), error), jobs: Vec::new() }
+    /// The step of a URL whose every try failed: its failed record, and nowhere to go. (A
+    /// robots.txt that cannot be fetched disallows its whole origin.)
+    pub fn failed(job: &Job, error: NetError) -> Step {
+        if job.robots_of.is_some() {
+            tracing::warn!("{} failed: {error}; obeying it as disallowing everything", job.url);
+            return Step { stat: None, jobs: Vec::new(), robots: Some(RobotsTxt::disallow_all()) };
+        }
+        Step {
+            stat: Some(FetchStatistic::failed(job.url.as_str(), error)),
+            jobs: Vec::new(),
+            robots: None,
+        }
+    }
+
+    fn record(stat: FetchStatistic, jobs: Vec<Job>) -> Step {
+        Step { stat: Some(stat), jobs, robots: None }
     }
 }
 
@@ -214,7 +256,8 @@ impl SeenCell for &Mutex<Seen> {
 /// let body = br#"<a href="/a">a</a> <a href="/">home</a>"#.to_vec();
 /// let page = Response { status: 200, headers: vec![html], body, ..Response::default() };
 /// let step = step(&Policy::new(&config), &roots[0], Ok(page), &seen);
-/// assert_eq!((step.stat.num_urls, step.stat.num_new_urls), (2, 1));
+/// let stat = step.stat.unwrap();
+/// assert_eq!((stat.num_urls, stat.num_new_urls), (2, 1));
 /// assert_eq!(step.jobs[0].url.as_str(), "http://h/a");
 /// ```
 pub fn step(
@@ -226,14 +269,17 @@ pub fn step(
     let url = &job.url;
     let response = match fetched {
         Ok(response) => response,
-        Err(e) => return Step::failed(url, e),
+        Err(e) => return Step::failed(job, e),
     };
+    if job.robots_of.is_some() {
+        return robots_step(policy, job, &response);
+    }
     // Interpretation is where the page's bytes are parsed: a bug there (a panic) is this URL's
     // failure, in every model, never a dead worker or a crawl ended on the event loop.
     let interpreted = catch_unwind(AssertUnwindSafe(|| interpret(policy, url, &response)));
     let Ok(outcome) = interpreted else {
         tracing::error!("bug: interpreting {url} panicked");
-        return Step::failed(url, NetError::Other);
+        return Step::failed(job, NetError::Other);
     };
     match outcome {
         Outcome::Redirect { stat, target, allowed } => {
@@ -246,15 +292,40 @@ pub fn step(
             if next.is_some() {
                 tracing::info!("redirect to {target} from {url}");
             }
-            Step { stat, jobs: next.into_iter().collect() }
+            Step::record(stat, next.into_iter().collect())
         }
         Outcome::Page { mut stat, links } => {
             let (num_new, jobs) = seen.add_links(job, &links);
             stat.num_new_urls = num_new;
-            Step { stat, jobs }
+            Step::record(stat, jobs)
         }
-        Outcome::Record { stat } => Step { stat, jobs: Vec::new() },
+        Outcome::Record { stat } => Step::record(stat, Vec::new()),
     }
+}
+
+/// The step of a robots.txt fetched for `--robots` (RFC 9309, section 2.3.1): a 2xx is parsed;
+/// a redirect is followed (up to [`ROBOTS_REDIRECTS`](crate::hosts::ROBOTS_REDIRECTS); after
+/// that it counts as a 4xx); a 4xx (or anything else) allows everything; a 5xx disallows
+/// everything. No record, and the seen-set is not touched.
+fn robots_step(policy: &Policy, job: &Job, response: &Response) -> Step {
+    let robots = match response.status {
+        200..=299 => RobotsTxt::parse(&response.body),
+        500..=599 => RobotsTxt::disallow_all(),
+        _ => match interpret(policy, &job.url, response) {
+            Outcome::Redirect { target, .. } if job.max_redirect > 0 => {
+                let next = Job {
+                    url: target,
+                    max_redirect: job.max_redirect - 1,
+                    depth: 0,
+                    robots_of: job.robots_of.clone(),
+                };
+                return Step { stat: None, jobs: vec![next], robots: None };
+            }
+            _ => RobotsTxt::allow_all(),
+        },
+    };
+    tracing::debug!("{} answered {}", job.url, response.status);
+    Step { stat: None, jobs: Vec::new(), robots: Some(robots) }
 }
 
 /// Counts the tries of one URL: `--max-tries` requests in all, the chapter's retry loop.
@@ -399,18 +470,18 @@ mod tests {
             let [first, again] = steps;
             let jobs: Vec<&str> = first.jobs.iter().map(|j| j.url.as_str()).collect();
             assert_eq!(jobs, ["http://h/b", "http://h/a"]);
-            assert_eq!((first.stat.num_urls, first.stat.num_new_urls), (3, 2));
-            assert_eq!((again.stat.num_new_urls, again.jobs.len()), (0, 0));
+            assert_eq!((first.stat.as_ref().unwrap().num_urls, first.stat.as_ref().unwrap().num_new_urls), (3, 2));
+            assert_eq!((again.stat.as_ref().unwrap().num_new_urls, again.jobs.len()), (0, 0));
         }
         let moved = step(&policy, root, redirect(), &mut plain);
-        assert_eq!(moved.stat.next_url.as_deref(), Some("http://h/moved"));
+        assert_eq!(moved.stat.as_ref().unwrap().next_url.as_deref(), Some("http://h/moved"));
         assert_eq!(moved.jobs[0].max_redirect, config.max_redirect() - 1);
         assert!(step(&policy, root, redirect(), &mut plain).jobs.is_empty(), "seen now");
         let failed = step(&policy, root, Err(NetError::Timeout), &mut plain);
-        assert_eq!(failed.stat.exception.as_deref(), Some("Timeout: timed out"));
+        assert_eq!(failed.stat.as_ref().unwrap().exception.as_deref(), Some("Timeout: timed out"));
         assert!(failed.jobs.is_empty());
         let missing = step(&policy, root, Ok(response(404, &[], "<a href=/z>")), &mut plain);
-        assert_eq!((missing.stat.status, missing.jobs.len()), (Some(404), 0));
+        assert_eq!((missing.stat.as_ref().unwrap().status, missing.jobs.len()), (Some(404), 0));
         let foreign = Ok(response(302, &[("location", "http://elsewhere.org/")], ""));
         assert!(step(&policy, root, foreign, &mut plain).jobs.is_empty(), "not allowed");
     }

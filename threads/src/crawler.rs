@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+use shared::hosts::{Ask, Hosts};
 use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, Step, Tries, step};
 
 use crate::http::{Client, Http};
-use crate::queue::JoinableQueue;
+use crate::queue::{JoinableQueue, TimedOut};
 use crate::seen::{SeenMode, SeenSet};
 
 /// The thread-pool crawler: the shared state of its workers.
@@ -25,6 +26,9 @@ pub struct Crawler {
     client: Client,
     queue: JoinableQueue<Job>,
     seen: SeenSet,
+    /// The host schedule (`--max-per-host`, `--delay`, `--robots`), asked before every fetch
+    /// and told after it: one more piece of shared state, so one more lock.
+    hosts: Mutex<Hosts>,
     /// The records of URLs done. A `Mutex<Vec>`: one push per URL, never contended for long.
     done: Mutex<Vec<FetchStatistic>>,
 }
@@ -56,6 +60,7 @@ impl Crawler {
             client: Client::new(http, config),
             queue: JoinableQueue::new(),
             seen: SeenSet::new(seen, mode),
+            hosts: Mutex::new(Hosts::new(config)),
             done: Mutex::new(Vec::new()),
         };
         crawler.config.progress().queued(roots.len());
@@ -109,28 +114,73 @@ impl Crawler {
                 let _ = worker.join();
             }
         }
-        // Todo is what was still waiting in the queue (Python's `qsize`); fetches in flight when
-        // Ctrl-C came are in neither Todo nor Done.
-        let todo = self.queue.len();
+        // Todo is what was still waiting in the queue (Python's `qsize`) or for its host;
+        // fetches in flight when Ctrl-C came are in neither Todo nor Done.
+        let hosts = self.hosts();
+        let todo = self.queue.len() + hosts.parked();
         let done = std::mem::take(&mut *self.done.lock().unwrap_or_else(PoisonError::into_inner));
         Report::new(done, todo, t0.elapsed(), self.config.max_tasks(), interrupted)
+            .with_robots_disallowed(hosts.disallowed())
     }
 
-    /// If no thread could be started, the calling thread works until the queue is empty.
+    /// If no thread could be started, the calling thread works until nothing is unfinished.
     fn work_here(&self) {
-        while self.queue.unfinished() > 0 {
-            match self.queue.get() {
-                Some(job) => self.process(&job, || self.fetch(&job)),
-                None => return,
-            }
-        }
+        while self.queue.unfinished() > 0 && self.turn() {}
     }
 
     /// The worker loop: take a URL, fetch it, mark it done, until the queue is closed.
     pub fn work(&self) {
-        while let Some(job) = self.queue.get() {
-            self.process(&job, || self.fetch(&job));
+        while self.turn() {}
+    }
+
+    /// One turn of a worker: takes a URL (or wakes for the host schedule's next turn), and
+    /// fetches it if its host allows. `false` once the queue is closed.
+    ///
+    /// A URL whose host is busy or inside its delay is parked in the host schedule, and the
+    /// worker goes back to `get` for another host's URL: a thread is never spent waiting for
+    /// one host. An idle worker waits in `get` only until the next instant a parked URL may
+    /// start (a timed wait), then puts the URLs now due back in the queue.
+    fn turn(&self) -> bool {
+        let wake = self.hosts().next_wake();
+        let job = match self.queue.get_until(wake) {
+            Ok(Some(job)) => job,
+            Ok(None) => return false,
+            Err(TimedOut) => {
+                let due = self.hosts().due(Instant::now());
+                self.put_back(due.again);
+                return true;
+            }
+        };
+        match self.hosts().ask(job, Instant::now()) {
+            Ask::Go(job, _) => self.process(&job, || self.fetch(&job)),
+            Ask::Wait { put, .. } => {
+                // Parked, still unfinished; `put` is the robots.txt it waits for.
+                if let Some(robots) = put {
+                    self.config.progress().queued(1);
+                    self.queue.put(robots);
+                }
+            }
+            Ask::Disallowed(_) => {
+                self.config.progress().started();
+                self.config.progress().done();
+                self.queue.task_done();
+            }
         }
+        true
+    }
+
+    /// Puts URLs the host schedule released back in the queue: each is put anew, and its
+    /// first turn, which ended when it was parked, is marked done.
+    fn put_back(&self, jobs: Vec<Job>) {
+        for job in jobs {
+            self.queue.put(job);
+            self.queue.task_done();
+        }
+    }
+
+    /// The host schedule, locked.
+    fn hosts(&self) -> std::sync::MutexGuard<'_, Hosts> {
+        self.hosts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `fetch` for one job, records the URL, puts the jobs it leads to, and marks it done.
@@ -141,16 +191,21 @@ impl Crawler {
     /// `task_done` would leave `join` waiting forever, and a dead worker its share undone.
     fn process(&self, job: &Job, fetch: impl FnOnce() -> Step) {
         self.config.progress().started();
-        let step = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
+        let mut step = catch_unwind(AssertUnwindSafe(fetch)).unwrap_or_else(|_| {
             tracing::error!("bug: fetching {} panicked", job.url);
-            Step::failed(&job.url, NetError::Other)
+            Step::failed(job, NetError::Other)
         });
+        // The host has a free slot again: URLs waiting for it may be released.
+        let released = self.hosts().ended(job, step.robots.take(), Instant::now());
         // Record, then put: the links are queued only once their page is on record.
-        self.record(step.stat);
+        if let Some(stat) = step.stat {
+            self.record(stat);
+        }
         self.config.progress().queued(step.jobs.len());
         for next in step.jobs {
             self.queue.put(next);
         }
+        self.put_back(released.again);
         self.config.progress().done();
         self.queue.task_done();
     }
@@ -162,11 +217,19 @@ impl Crawler {
         let mut tries = Tries::new(self.config.max_tries());
         let fetched = loop {
             match self.client.get(&job.url) {
-                Err(e) if tries.again(&job.url, e) => continue,
+                Err(e) if tries.again(&job.url, e) => self.wait_for_host(job),
                 fetched => break fetched,
             }
         };
         step(&self.policy, job, fetched, &self.seen)
+    }
+
+    /// Before a retry: the host's `--delay` counts retries too. The thread holds the URL's
+    /// slot between tries, so it sleeps here: the one wait of this model that keeps a thread.
+    fn wait_for_host(&self, job: &Job) {
+        while let Some(at) = self.hosts().retry(&job.url, Instant::now()) {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        }
     }
 
     fn record(&self, stat: FetchStatistic) {

@@ -2,6 +2,7 @@
 //! crossbeam channel, plus `close` to release the idle workers once `join` has returned.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, select_biased};
 
@@ -36,6 +37,10 @@ pub struct JoinableQueue<T> {
     unfinished: Mutex<Counts>,
     all_done: Condvar,
 }
+
+/// [`JoinableQueue::get_until`]'s deadline passed with nothing to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
 
 #[derive(Debug, Default)]
 struct Counts {
@@ -88,6 +93,19 @@ impl<T> JoinableQueue<T> {
         select_biased! {
             recv(self.closed) -> _ => None,
             recv(self.items.1) -> item => item.ok(),
+        }
+    }
+
+    /// [`get`](Self::get), but only until `deadline`: `Err(TimedOut)` if nothing came by then
+    /// (Python's `get(timeout=...)` raising `Empty`). `None` waits as long as `get`.
+    pub fn get_until(&self, deadline: Option<Instant>) -> Result<Option<T>, TimedOut> {
+        let Some(deadline) = deadline else {
+            return Ok(self.get());
+        };
+        select_biased! {
+            recv(self.closed) -> _ => Ok(None),
+            recv(self.items.1) -> item => Ok(item.ok()),
+            default(deadline.saturating_duration_since(Instant::now())) => Err(TimedOut),
         }
     }
 
@@ -222,6 +240,19 @@ mod tests {
             assert_eq!(q.get(), None);
         }
         assert_eq!(q.len(), 200, "the items stay, for the report's Todo");
+    }
+
+    /// `get_until` takes what is there, gives up at its deadline when nothing is, and says
+    /// `None` once the queue is closed, as `get` does.
+    #[test]
+    fn get_until_a_deadline() {
+        let q = JoinableQueue::new();
+        q.put(1);
+        let past = Instant::now();
+        assert_eq!(q.get_until(Some(past)), Ok(Some(1)));
+        assert_eq!(q.get_until(Some(past)), Err(TimedOut));
+        q.close();
+        assert_eq!(q.get_until(Some(past + std::time::Duration::from_secs(60))), Ok(None));
     }
 
     /// Calling task_done more often than put is a bug and panics, as in Python.
