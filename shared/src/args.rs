@@ -156,9 +156,15 @@ mod tests {
             "-vv",
         ])
         .unwrap();
-        assert_eq!((c.max_per_host(), c.delay(), c.robots()), (2, Duration::from_millis(250), true));
+        assert_eq!(
+            (c.max_per_host(), c.delay(), c.robots()),
+            (2, Duration::from_millis(250), true)
+        );
         let defaults = args(&["x.org", "--max-tasks=7"]).unwrap();
-        assert_eq!((defaults.max_per_host(), defaults.delay(), defaults.robots()), (7, Duration::ZERO, false));
+        assert_eq!(
+            (defaults.max_per_host(), defaults.delay(), defaults.robots()),
+            (7, Duration::ZERO, false)
+        );
         assert_eq!((c.max_tasks(), c.max_redirect(), c.max_tries()), (3, 2, 5));
         assert!(c.exclude().unwrap().is_match("http://x.org/a.png"));
         assert!(c.lenient() && c.json());

@@ -447,7 +447,10 @@ mod tests {
         assert_eq!(released.again.len(), 2);
         let mut answers = released.again.into_iter().map(|j| hosts.ask(j, t0));
         assert!(matches!(answers.next(), Some(Ask::Disallowed(_))));
-        assert!(matches!(answers.next(), Some(Ask::Wait { .. })), "Crawl-delay: 2 after robots.txt");
+        assert!(
+            matches!(answers.next(), Some(Ask::Wait { .. })),
+            "Crawl-delay: 2 after robots.txt"
+        );
         drop(answers);
         assert_eq!(hosts.disallowed(), 1);
         assert_eq!(hosts.next_wake(), Some(t0 + Duration::from_secs(2)));

@@ -163,7 +163,11 @@ fn agent(value: &[u8]) -> Agent {
         .iter()
         .position(|&b| !(b.is_ascii_alphabetic() || b == b'_' || b == b'-'))
         .unwrap_or(value.len());
-    if value[..end].eq_ignore_ascii_case(PRODUCT_TOKEN.as_bytes()) { Agent::Us } else { Agent::Other }
+    if value[..end].eq_ignore_ascii_case(PRODUCT_TOKEN.as_bytes()) {
+        Agent::Us
+    } else {
+        Agent::Other
+    }
 }
 
 /// A `Crawl-delay` value in seconds (a decimal), if it is a sane one.
@@ -269,7 +273,9 @@ mod tests {
         );
         assert!(allowed(&robots, "/"));
         assert!(!allowed(&robots, "/a") && allowed(&robots, "/b") && !allowed(&robots, "/c"));
-        let named_empty = RobotsTxt::parse(b"User-agent: *\nDisallow: /\nUser-agent: x\n\nUser-agent: crawler-models\n");
+        let named_empty = RobotsTxt::parse(
+            b"User-agent: *\nDisallow: /\nUser-agent: x\n\nUser-agent: crawler-models\n",
+        );
         assert!(allowed(&named_empty, "/anything"), "a group naming us with no rules allows all");
     }
 
@@ -317,7 +323,11 @@ mod tests {
             ("/*.php", "/folder/filename.php?parameters", true),
             ("/*.php", "/windows.PHP", false),
         ] {
-            assert_eq!(matches(path.as_bytes(), &normalise(pattern.as_bytes())), hit, "{pattern} {path}");
+            assert_eq!(
+                matches(path.as_bytes(), &normalise(pattern.as_bytes())),
+                hit,
+                "{pattern} {path}"
+            );
         }
     }
 
@@ -330,7 +340,8 @@ mod tests {
         assert_eq!(normalise(b"/foo/bar/%62%61%7A"), b"/foo/bar/baz");
         assert_eq!(normalise(b"/a%2Fb%3a"), b"/a%2Fb%3A", "reserved stays encoded");
         assert_eq!(normalise(b"/100%"), b"/100%", "a lone % is kept");
-        let robots = RobotsTxt::parse("User-agent: *\nDisallow: /foo/bar/ツ\nDisallow: /%62az\n".as_bytes());
+        let robots =
+            RobotsTxt::parse("User-agent: *\nDisallow: /foo/bar/ツ\nDisallow: /%62az\n".as_bytes());
         assert!(!allowed(&robots, "/foo/bar/%E3%83%84"));
         assert!(!allowed(&robots, "/foo/bar/ツ/x"));
         assert!(!allowed(&robots, "/baz"));

@@ -470,7 +470,10 @@ mod tests {
             let [first, again] = steps;
             let jobs: Vec<&str> = first.jobs.iter().map(|j| j.url.as_str()).collect();
             assert_eq!(jobs, ["http://h/b", "http://h/a"]);
-            assert_eq!((first.stat.as_ref().unwrap().num_urls, first.stat.as_ref().unwrap().num_new_urls), (3, 2));
+            assert_eq!(
+                (first.stat.as_ref().unwrap().num_urls, first.stat.as_ref().unwrap().num_new_urls),
+                (3, 2)
+            );
             assert_eq!((again.stat.as_ref().unwrap().num_new_urls, again.jobs.len()), (0, 0));
         }
         let moved = step(&policy, root, redirect(), &mut plain);

@@ -151,7 +151,9 @@ impl Crawler {
                 return true;
             }
         };
-        match self.hosts().ask(job, Instant::now()) {
+        // The answer is taken first: the lock must be released before the fetch.
+        let asked = self.hosts().ask(job, Instant::now());
+        match asked {
             Ask::Go(job, _) => self.process(&job, || self.fetch(&job)),
             Ask::Wait { put, .. } => {
                 // Parked, still unfinished; `put` is the robots.txt it waits for.
@@ -227,7 +229,9 @@ impl Crawler {
     /// Before a retry: the host's `--delay` counts retries too. The thread holds the URL's
     /// slot between tries, so it sleeps here: the one wait of this model that keeps a thread.
     fn wait_for_host(&self, job: &Job) {
-        while let Some(at) = self.hosts().retry(&job.url, Instant::now()) {
+        loop {
+            // Asked, and the lock released, before sleeping.
+            let Some(at) = self.hosts().retry(&job.url, Instant::now()) else { return };
             std::thread::sleep(at.saturating_duration_since(Instant::now()));
         }
     }

@@ -7,7 +7,7 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::server::conn::http1;
@@ -48,6 +48,8 @@ struct State {
     /// Requests per path (with query). A std `Mutex`: held for one map update, never across an
     /// `.await`.
     counts: Mutex<HashMap<String, usize>>,
+    /// When each request arrived, and its path, in order: the spacing a polite crawl keeps.
+    starts: Mutex<Vec<(Instant, String)>>,
     /// Notified at every request, for [`ServerHandle::wait_for_requests`].
     counted: Condvar,
     in_flight: AtomicUsize,
@@ -100,6 +102,7 @@ impl Site {
             site: self.clone(),
             tls: tls.clone(),
             counts: Mutex::new(HashMap::new()),
+            starts: Mutex::new(Vec::new()),
             counted: Condvar::new(),
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
@@ -164,6 +167,11 @@ impl ServerHandle {
             .wait_timeout_while(counts, timeout, |c| c.values().sum::<usize>() < n)
             .unwrap_or_else(PoisonError::into_inner);
         counts.values().sum::<usize>() >= n
+    }
+
+    /// When each request arrived, with its path (and query), in arrival order.
+    pub fn starts(&self) -> Vec<(Instant, String)> {
+        self.state.starts.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// The most requests ever in flight at once (from arrival to the response head).
@@ -342,6 +350,9 @@ async fn answer(
         *n += 1;
         let n = *n;
         drop(counts);
+        let mut starts = state.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts.push((Instant::now(), path.clone()));
+        drop(starts);
         state.counted.notify_all();
         n
     };

@@ -15,6 +15,7 @@ mod faults;
 pub mod handles;
 mod keep_alive;
 mod limits;
+mod politeness;
 mod scale;
 mod tls;
 
@@ -25,6 +26,7 @@ pub use compression::*;
 pub use faults::*;
 pub use keep_alive::*;
 pub use limits::*;
+pub use politeness::*;
 pub use scale::*;
 pub use tls::*;
 
@@ -103,7 +105,11 @@ macro_rules! __conformance_scenarios {
             tls_untrusted_certificate, tls_wrong_name, tls_handshake_cut,
             tls_garbage_instead_of_server_hello, http_and_https_are_two_urls,
             tls_sessions_are_resumed, gzip_pages_are_decoded, br_pages_are_decoded,
-            gzip_bomb_is_cut_at_the_cap, corrupt_gzip_is_malformed);
+            gzip_bomb_is_cut_at_the_cap, corrupt_gzip_is_malformed,
+            max_per_host_holds_on_every_host, other_hosts_go_on_while_one_waits,
+            delay_spaces_the_starts, robots_disallowed_urls_are_never_fetched,
+            robots_fetched_once_per_origin, robots_4xx_5xx_and_unreachable, robots_crawl_delay,
+            robots_redirects_are_followed);
     };
 }
 
