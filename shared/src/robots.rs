@@ -185,17 +185,17 @@ pub fn normalise(raw: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < raw.len() {
         let b = raw[i];
-        if b == b'%' {
-            if let (Some(hi), Some(lo)) = (hex(raw.get(i + 1)), hex(raw.get(i + 2))) {
-                let decoded = hi * 16 + lo;
-                if decoded.is_ascii_alphanumeric() || b"-._~".contains(&decoded) {
-                    out.push(decoded);
-                } else {
-                    out.extend([b'%', HEX[hi as usize], HEX[lo as usize]]);
-                }
-                i += 3;
-                continue;
+        if b == b'%'
+            && let (Some(hi), Some(lo)) = (hex(raw.get(i + 1)), hex(raw.get(i + 2)))
+        {
+            let decoded = hi * 16 + lo;
+            if decoded.is_ascii_alphanumeric() || b"-._~".contains(&decoded) {
+                out.push(decoded);
+            } else {
+                out.extend([b'%', HEX[hi as usize], HEX[lo as usize]]);
             }
+            i += 3;
+            continue;
         }
         if b >= 0x80 || b <= b' ' || b == 0x7f {
             out.extend([b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);

@@ -8,6 +8,9 @@ use super::{CrawlFn, check_invariants, config_for};
 use crate::{Fault, Latency, ServerHandle, Site};
 use shared::{ConfigBuilder, Report};
 
+/// How a test site is made once the sites before it are served (it may link to their URLs).
+type MakeSite = Box<dyn FnOnce(&[ServerHandle]) -> Site>;
+
 /// A crawl of several test sites from the first one's root, with the servers still up.
 struct Polite {
     servers: Vec<ServerHandle>,
@@ -17,11 +20,7 @@ struct Polite {
 impl Polite {
     /// Serves `sites` (each may link to the ones before it, by their URLs), crawls from the
     /// last one's root with `tweak` applied, and checks the report's invariants.
-    fn new(
-        crawl: CrawlFn,
-        sites: Vec<Box<dyn FnOnce(&[ServerHandle]) -> Site>>,
-        tweak: impl FnOnce(&mut ConfigBuilder),
-    ) -> Polite {
+    fn new(crawl: CrawlFn, sites: Vec<MakeSite>, tweak: impl FnOnce(&mut ConfigBuilder)) -> Polite {
         let mut servers: Vec<ServerHandle> = Vec::new();
         for site in sites {
             let site = site(&servers);
@@ -86,7 +85,7 @@ fn site_linking(own: &[String], others: Vec<String>, latency: Duration) -> Site 
 pub fn max_per_host_holds_on_every_host(crawl: CrawlFn) {
     let pages = paths("p", 12);
     let latency = Duration::from_millis(30);
-    let leaf = |pages: Vec<String>| -> Box<dyn FnOnce(&[ServerHandle]) -> Site> {
+    let leaf = |pages: Vec<String>| -> MakeSite {
         Box::new(move |_| site_linking(&pages, Vec::new(), latency))
     };
     let root_pages = pages.clone();
