@@ -4,6 +4,7 @@
 //! then the baselines; then the site goes down.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use shared::Config;
 use url::Url;
@@ -11,9 +12,10 @@ use url::Url;
 use crate::ceiling::fetch_only;
 use crate::check::Reference;
 use crate::models::PEERS;
+use crate::models::Program;
 use crate::record::{Kind, RunRecord};
 use crate::runner::{RunOutput, run_model};
-use crate::scenario::{Ceiling, DOCS_ROOT, Scenario, SiteSource, docs_dir};
+use crate::scenario::{Ceiling, DOCS_ROOT, Polite, Scenario, SiteSource, docs_dir};
 use crate::site::{SiteProcess, command};
 use crate::stats::Summary;
 use crate::{Error, Model, RunProgress};
@@ -103,10 +105,16 @@ impl ScenarioResult {
     }
 }
 
+/// Whether `model` runs in `scenario`: the peers have no politeness flags, and sit out a
+/// polite scenario.
+fn takes_part(scenario: &Scenario, model: &Model) -> bool {
+    scenario.polite.is_none() || matches!(model.program, Program::Binary(_))
+}
+
 /// How many runs a scenario makes, for the progress line.
 pub fn steps(scenario: &Scenario, options: &Plan) -> u64 {
     let passes = if scenario.ceiling == Ceiling::FetchOnly { FETCH_ONLY_PASSES } else { 0 };
-    let per_round = options.models.len() + passes;
+    let per_round = options.models.iter().filter(|m| takes_part(scenario, m)).count() + passes;
     let baselines = if scenario.rss_per_fetch { options.models.len() } else { 0 };
     (scenario.max_tasks.len() * (options.runs * per_round + baselines)) as u64
 }
@@ -157,7 +165,9 @@ impl Session<'_> {
         let (compare, bin_dir) = (&self.options.compare, &self.options.bin_dir);
         let max_pages = baseline.then_some(1);
         let ca_file = self.options.ca_file.as_deref();
-        let out = run_model(compare, bin_dir, model, &self.root, (max_tasks, max_pages), ca_file)?;
+        let crawl = (max_tasks, max_pages);
+        let polite = self.scenario.polite;
+        let out = run_model(compare, bin_dir, model, &self.root, crawl, ca_file, polite)?;
         // A site that died mid-run would make any model look wrong: stop the scenario instead.
         self.site.check_alive()?;
         let RunOutput { usage, records, mut problems, stderr } = out;
@@ -255,7 +265,7 @@ pub fn run_scenario(
     let site_url = site_process.url().clone();
     let (root, site, reference) = match &scenario.site {
         SiteSource::Generated(g) => {
-            let site = g.spec().generate();
+            let site = g.spec_on(site_process.urls()).generate();
             let full = site.expected(&oracle_config(&site_url, None)?);
             let first = site.expected(&oracle_config(&site_url, Some(1))?);
             (site_url.clone(), Some(site), Reference::Oracle { full, first })
@@ -284,7 +294,7 @@ pub fn run_scenario(
                     ceilings.push(session.fetch_only(&urls, max_tasks, round)?);
                 }
             }
-            for model in &options.models {
+            for model in options.models.iter().filter(|m| takes_part(scenario, m)) {
                 session.run(model, max_tasks, round, Kind::Run)?;
             }
         }
@@ -308,10 +318,27 @@ pub fn run_scenario(
                     ceilings.len()
                 )],
             ),
-            Ceiling::Ideal => (
-                site.as_ref().map(|s| s.ideal_secs(max_tasks)),
-                vec![format!("ideal = the oracle's lower bound, Site::ideal_secs({max_tasks})")],
-            ),
+            Ceiling::Ideal => match scenario.polite {
+                None => (
+                    site.as_ref().map(|s| s.ideal_secs(max_tasks)),
+                    vec![format!(
+                        "ideal = the oracle's lower bound, Site::ideal_secs({max_tasks})"
+                    )],
+                ),
+                Some(polite) => (
+                    match &site {
+                        Some(site) => {
+                            Some(site.ideal_for(&polite_config(&session.root, max_tasks, polite)?))
+                        }
+                        None => None,
+                    },
+                    vec![format!(
+                        "ideal = the polite oracle's crawl, Site::ideal_for(--max-tasks \
+                         {max_tasks} {})",
+                        polite.args().join(" ")
+                    )],
+                ),
+            },
             Ceiling::None => (None, Vec::new()),
         };
         if scenario.rss_per_fetch {
@@ -335,6 +362,16 @@ pub fn run_scenario(
 }
 
 /// The configuration the models run with (the contract's defaults), as the oracle needs it.
+/// The configuration of a polite crawl from `root`, for the oracle's ideal.
+fn polite_config(root: &Url, max_tasks: usize, polite: Polite) -> Result<Config, Error> {
+    Config::builder([root.as_str()])
+        .max_tasks(max_tasks)
+        .max_per_host(polite.max_per_host)
+        .delay(Duration::from_millis(polite.delay_ms))
+        .build()
+        .map_err(|e| Error::Site(e.to_string()))
+}
+
 fn oracle_config(root: &Url, max_pages: Option<usize>) -> Result<Config, Error> {
     Config::builder([root.as_str()])
         .max_pages(max_pages)

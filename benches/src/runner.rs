@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::measure::{MEASURE_FLAG, Usage, split_usage};
 use crate::models::{PYTHON_PEER, Program};
+use crate::scenario::Polite;
 use crate::{Error, Model};
 
 /// What one run gave.
@@ -36,8 +37,10 @@ pub fn model_args(
     max_tasks: usize,
     max_pages: Option<usize>,
     ca_file: Option<&Path>,
+    polite: Option<Polite>,
 ) -> Vec<String> {
     let mut args = vec![root.to_string(), "--max-tasks".into(), max_tasks.to_string()];
+    args.extend(polite.iter().flat_map(Polite::args));
     if let Some(max) = max_pages {
         args.extend(["--max-pages".into(), max.to_string()]);
     }
@@ -58,18 +61,19 @@ pub fn run_model(
     root: &Url,
     (max_tasks, max_pages): (usize, Option<usize>),
     ca_file: Option<&Path>,
+    polite: Option<Polite>,
 ) -> Result<RunOutput, Error> {
     let mut command = Command::new(compare);
     command.args([MEASURE_FLAG, "--"]);
     let mut wget2 = None;
     match model.program {
         Program::Binary(name) => {
-            let args = model_args(model, root, max_tasks, max_pages, ca_file);
+            let args = model_args(model, root, max_tasks, max_pages, ca_file, polite);
             command.arg(bin_dir.join(name)).args(args);
         }
         Program::Python => {
             command.arg("python3").arg(PYTHON_PEER);
-            command.args(model_args(model, root, max_tasks, max_pages, ca_file));
+            command.args(model_args(model, root, max_tasks, max_pages, ca_file, polite));
         }
         Program::Wget2 => {
             let run = Wget2Run::new()?;
@@ -230,7 +234,7 @@ mod tests {
         let root = Url::parse("http://127.0.0.1:9/").unwrap();
         let coroutine = MODELS.iter().find(|m| m.name == "coroutine-mt-shared").unwrap();
         assert_eq!(
-            model_args(coroutine, &root, 10, Some(1), None),
+            model_args(coroutine, &root, 10, Some(1), None, None),
             [
                 "http://127.0.0.1:9/",
                 "--max-tasks",
@@ -245,7 +249,7 @@ mod tests {
                 "shared"
             ]
         );
-        let args = model_args(&MODELS[0], &root, 1, None, Some(Path::new("ca.pem")));
+        let args = model_args(&MODELS[0], &root, 1, None, Some(Path::new("ca.pem")), None);
         assert!(!args.contains(&"--max-pages".to_string()));
         assert_eq!(args[3..5], ["--ca-file", "ca.pem"]);
     }

@@ -53,6 +53,16 @@ pub const SWEEP_TASKS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
 pub const DOCS_ROOT: &str = "book/index.html";
 /// `docs`: `--max-tasks` (the contract's default).
 pub const DOCS_TASKS: usize = 10;
+/// `polite`: a site on several hosts (ports), each held to `--max-per-host` and `--delay`.
+pub const POLITE_PAGES: usize = 400;
+/// `polite`: the hosts the site is served on.
+pub const POLITE_HOSTS: usize = 4;
+/// `polite`: latency of each request.
+pub const POLITE_LATENCY_MS: u64 = 20;
+/// `polite`: `--max-tasks`.
+pub const POLITE_TASKS: usize = 8;
+/// `polite`: the politeness flags every model is given.
+pub const POLITE: Polite = Polite { max_per_host: 2, delay_ms: 50 };
 /// `tiny`: a smoke test for CI, a second or two even in a debug build.
 pub const TINY_PAGES: usize = 300;
 /// `tiny`: `--max-tasks`.
@@ -75,13 +85,15 @@ pub struct Generated {
     /// Whether connections are kept alive (`--no-keep-alive` when not: every request on a new
     /// connection).
     pub keep_alive: bool,
+    /// Ports the site is served on (`--hosts`): several hosts to politeness.
+    pub hosts: usize,
 }
 
 impl Generated {
     /// A site of `pages` pages of the default size with `latency_ms` of latency.
     pub fn new(pages: usize, latency_ms: u64) -> Generated {
         let page_size = SiteSpec::default().page_size;
-        Generated { pages, page_size, latency_ms, seed: SEED, keep_alive: true }
+        Generated { pages, page_size, latency_ms, seed: SEED, keep_alive: true, hosts: 1 }
     }
 
     /// The spec, built exactly as the `testsite` binary builds it from its flags, so that the
@@ -93,6 +105,38 @@ impl Generated {
             page_size: self.page_size,
             ..SiteSpec::with_pages(self.pages)
         }
+    }
+
+    /// [`spec`](Self::spec) of the site served on several hosts: `urls`, the roots of its
+    /// ports as the `testsite` binary printed them (none for one host).
+    pub fn spec_on(&self, urls: &[url::Url]) -> SiteSpec {
+        let hosts = if urls.len() > 1 {
+            urls.iter().map(|u| u.origin().ascii_serialization()).collect()
+        } else {
+            Vec::new()
+        };
+        SiteSpec { hosts, ..self.spec() }
+    }
+}
+
+/// The politeness flags of a scenario: `--max-per-host` and `--delay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Polite {
+    /// `--max-per-host`.
+    pub max_per_host: usize,
+    /// `--delay`, in milliseconds.
+    pub delay_ms: u64,
+}
+
+impl Polite {
+    /// The flags, as a model's command line takes them.
+    pub fn args(&self) -> Vec<String> {
+        vec![
+            "--max-per-host".into(),
+            self.max_per_host.to_string(),
+            "--delay".into(),
+            format!("{}", self.delay_ms as f64 / 1000.0),
+        ]
     }
 }
 
@@ -135,6 +179,8 @@ pub struct Scenario {
     /// Whether "RSS per in-flight fetch" means something here (many fetches in flight), which
     /// costs a baseline run per model with `--max-pages 1`.
     pub rss_per_fetch: bool,
+    /// Politeness flags given to every model (the peers have none of them, and sit it out).
+    pub polite: Option<Polite>,
 }
 
 /// Every scenario, in the order `all` runs them (`tiny` last; `all` leaves it out).
@@ -151,6 +197,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![CPU_BOUND_TASKS],
             ceiling: Ceiling::FetchOnly,
             rss_per_fetch: false,
+            polite: None,
         },
         Scenario {
             name: "few-active",
@@ -159,6 +206,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![FEW_ACTIVE_TASKS],
             ceiling: Ceiling::FetchOnly,
             rss_per_fetch: false,
+            polite: None,
         },
         Scenario {
             name: "handshakes",
@@ -171,6 +219,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![HANDSHAKES_TASKS],
             ceiling: Ceiling::FetchOnly,
             rss_per_fetch: false,
+            polite: None,
         },
         Scenario {
             name: "sleepy",
@@ -179,6 +228,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![SLEEPY_TASKS],
             ceiling: Ceiling::Ideal,
             rss_per_fetch: false,
+            polite: None,
         },
         Scenario {
             name: "c10k",
@@ -187,6 +237,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![C10K_TASKS],
             ceiling: Ceiling::Ideal,
             rss_per_fetch: true,
+            polite: None,
         },
         Scenario {
             name: "sweep",
@@ -195,6 +246,20 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: SWEEP_TASKS.to_vec(),
             ceiling: Ceiling::Ideal,
             rss_per_fetch: true,
+            polite: None,
+        },
+        Scenario {
+            name: "polite",
+            about: "4 hosts (ports), --max-per-host 2 --delay 0.05, 20 ms a request: a URL waiting \
+                    for its host must not hold a task; ceiling = the polite oracle's ideal",
+            site: SiteSource::Generated(Generated {
+                hosts: POLITE_HOSTS,
+                ..Generated::new(POLITE_PAGES, POLITE_LATENCY_MS)
+            }),
+            max_tasks: vec![POLITE_TASKS],
+            ceiling: Ceiling::Ideal,
+            rss_per_fetch: false,
+            polite: Some(POLITE),
         },
         Scenario {
             name: "docs",
@@ -203,6 +268,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![DOCS_TASKS],
             ceiling: Ceiling::None,
             rss_per_fetch: false,
+            polite: None,
         },
         Scenario {
             name: "tiny",
@@ -211,6 +277,7 @@ pub fn scenarios() -> Vec<Scenario> {
             max_tasks: vec![TINY_TASKS],
             ceiling: Ceiling::FetchOnly,
             rss_per_fetch: false,
+            polite: None,
         },
     ]
 }

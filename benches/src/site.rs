@@ -56,6 +56,12 @@ pub fn command(
     if let SiteSource::Generated(Generated { keep_alive: false, .. }) = source {
         cmd.args.push("--no-keep-alive".into());
     }
+    if let SiteSource::Generated(Generated { hosts: hosts @ 2.., .. }) = source {
+        if cmd.program != bin_dir.join(TESTSITE) {
+            return Err(Error::Site("a site on several hosts needs the default page size".into()));
+        }
+        cmd.args.extend(["--hosts".into(), hosts.to_string()]);
+    }
     if let Some(path) = ca_out {
         cmd.args.extend(["--tls".into(), "--ca-out".into(), path.display().to_string()]);
     }
@@ -112,6 +118,8 @@ fn plain_command(
 pub struct SiteProcess {
     child: Child,
     url: Url,
+    /// Every port's root, the first being `url` (one, unless the site is on several hosts).
+    urls: Vec<Url>,
     stop: StopBy,
     /// Held open while the site runs: closing it is the stop signal of `compare --serve-site`.
     stdin: Option<ChildStdin>,
@@ -148,14 +156,18 @@ impl SiteProcess {
         let mut site = SiteProcess {
             child,
             url: placeholder_url(),
+            urls: Vec::new(),
             stop: cmd.stop,
             stdin,
             _stdout: stdout,
             log,
         };
-        match (read, Url::parse(line.trim())) {
-            (Ok(_), Ok(url)) => {
-                site.url = url;
+        // The first line is the site's URL, or, on several hosts, every port's root.
+        let urls: Result<Vec<Url>, _> = line.split_whitespace().map(Url::parse).collect();
+        match (read, urls) {
+            (Ok(_), Ok(urls)) if !urls.is_empty() => {
+                site.url = urls[0].clone();
+                site.urls = urls;
                 Ok(site)
             }
             (read, _) => {
@@ -178,6 +190,11 @@ impl SiteProcess {
     /// The site's root URL.
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// Every port's root URL, the site's root first.
+    pub fn urls(&self) -> &[Url] {
+        &self.urls
     }
 
     /// `Ok` while the site runs; once it has exited, an error saying how, with its last words.

@@ -36,6 +36,12 @@ pub struct SiteSpec {
     /// Length of a chain of pages `/deep/0 -> /deep/1 -> ...` linked from the root, whose last
     /// page links back to the root (a cycle).
     pub deep_chain: usize,
+    /// The origins the site is served on (`http://127.0.0.1:PORT`), when more than one: page
+    /// `i` lives on origin `i % hosts.len()`, and every link to it names that origin (the root
+    /// lives on the first). Empty: one origin, relative links. Every origin serves every path;
+    /// a crawl only ever asks each page of its own. Several ports are several hosts to
+    /// politeness, and one host to the host policy.
+    pub hosts: Vec<String>,
 }
 
 impl Default for SiteSpec {
@@ -53,6 +59,7 @@ impl Default for SiteSpec {
             non_html: 0.05,
             non_utf8: 0.05,
             deep_chain: 20,
+            hosts: Vec::new(),
         }
     }
 }
@@ -77,9 +84,15 @@ impl SiteSpec {
         let mut rng = Rng(self.seed ^ 0x9E37_79B9_7F4A_7C15);
         let n = self.pages.max(1);
         // How each page is reached: directly, or through a redirect or a chain of them.
-        let mut entry: Vec<String> = (0..n).map(page_path).collect();
+        let base = |i: usize| match self.hosts.len() {
+            0 => "",
+            hosts => self.hosts[i % hosts].as_str(),
+        };
+        let mut entry: Vec<String> =
+            (0..n).map(|i| format!("{}{}", base(i), page_path(i))).collect();
         let mut site = Site::new().with_latency(self.latency);
         site.seed = self.seed;
+        site.origins = self.hosts.iter().filter_map(|h| url::Url::parse(h).ok()).collect();
         for (i, href) in entry.iter_mut().enumerate().skip(1) {
             if rng.chance(self.redirect_chains) {
                 for step in 0..3 {
@@ -88,10 +101,10 @@ impl SiteSpec {
                     let status = [302, 307, 308][step];
                     site = site.redirect(&format!("/rc/{i}/{step}"), &next, status);
                 }
-                *href = format!("/rc/{i}/0");
+                *href = format!("{}/rc/{i}/0", base(i));
             } else if rng.chance(self.redirects) {
                 site = site.redirect(&format!("/r/{i}"), &page_path(i), 301);
-                *href = format!("/r/{i}");
+                *href = format!("{}/r/{i}", base(i));
             }
         }
         // A random recursive tree makes every page reachable; extra random links make cycles.

@@ -2,7 +2,7 @@
 //! resources (not by fetching), and the fastest such a crawl could possibly be.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use url::Url;
@@ -82,6 +82,15 @@ impl Site {
         self.simulate(&config, max_tasks).1.as_secs_f64()
     }
 
+    /// [`ideal_secs`](Self::ideal_secs) of a crawl with `config` (from its roots, with its
+    /// `--max-tasks`), and polite as it says: at most `--max-per-host` fetches to one host:port
+    /// at once, their starts `--delay` apart. The perfect polite crawler starts, at each
+    /// instant, the oldest URLs whose host has room, and never holds a slot for a URL that
+    /// must wait: the time of its crawl is the ideal a polite model is held against.
+    pub fn ideal_for(&self, config: &Config) -> f64 {
+        self.simulate(config, config.max_tasks()).1.as_secs_f64()
+    }
+
     /// A first-in-first-out crawl with `max_tasks` slots, by the contract's rules, over the
     /// resources themselves, each fetch taking its path's latency. Returns the records and the
     /// time the last fetch ends. With one slot the order is a plain FIFO; with more, pages are
@@ -89,6 +98,16 @@ impl Site {
     fn simulate(&self, config: &Config, max_tasks: usize) -> (Vec<Expected>, Duration) {
         let policy = Policy::new(config);
         let origin = config.roots()[0].origin();
+        let home = |url: &Url| {
+            url.origin() == origin || self.origins.iter().any(|o| o.origin() == url.origin())
+        };
+        let (max_per_host, delay) = (config.max_per_host(), config.delay());
+        let polite = max_per_host < config.max_tasks() || !delay.is_zero();
+        let host_of = |url: &Url| {
+            format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+        };
+        // Per host: fetches under way, and the last start.
+        let mut hosts: HashMap<String, (usize, Option<Duration>)> = HashMap::new();
         let mut seen: HashSet<Url> = config.roots().iter().cloned().collect();
         let mut queue: VecDeque<Visit> = config
             .roots()
@@ -105,12 +124,36 @@ impl Site {
         let mut started: Vec<Option<Visit>> = Vec::new();
         let mut now = Duration::ZERO;
         loop {
-            while in_flight.len() < max_tasks.max(1)
-                && let Some(visit) = queue.pop_front()
-            {
+            // The oldest URLs whose host has room start now (without politeness: the oldest).
+            let mut i = 0;
+            let mut next_turn: Option<Duration> = None;
+            while in_flight.len() < max_tasks.max(1) && i < queue.len() {
+                if polite {
+                    let (busy, last) =
+                        hosts.get(&host_of(&queue[i].url)).copied().unwrap_or_default();
+                    let turn = last.map_or(now, |last| (last + delay).max(now));
+                    if busy >= max_per_host || turn > now {
+                        if busy < max_per_host {
+                            next_turn = Some(next_turn.map_or(turn, |t: Duration| t.min(turn)));
+                        }
+                        i += 1;
+                        continue;
+                    }
+                }
+                // Cannot fail: `i < queue.len()`.
+                let visit = queue.remove(i).expect("in the queue");
+                if polite {
+                    let host = hosts.entry(host_of(&visit.url)).or_default();
+                    *host = (host.0 + 1, Some(now));
+                }
                 let end = now + self.latency_of(&crate::path_of(&visit.url));
                 in_flight.push(Reverse((end, started.len())));
                 started.push(Some(visit));
+            }
+            let next_end = in_flight.peek().map(|Reverse((end, _))| *end);
+            if let Some(turn) = next_turn.filter(|turn| next_end.is_none_or(|end| *turn < end)) {
+                now = turn; // a host's delay is over before any fetch ends
+                continue;
             }
             let Some(Reverse((end, i))) = in_flight.pop() else {
                 break;
@@ -119,9 +162,11 @@ impl Site {
             // Cannot fail: each index is pushed once and popped once.
             let visit = started[i].take().expect("a fetch ends once");
             let url = &visit.url;
+            if polite && let Some(host) = hosts.get_mut(&host_of(url)) {
+                host.0 -= 1;
+            }
             let path = crate::path_of(url);
-            let answer =
-                if url.origin() == origin { self.answer(&path, config) } else { Answer::Fail };
+            let answer = if home(url) { self.answer(&path, config) } else { Answer::Fail };
             let mut record = Expected {
                 url: url.to_string(),
                 status: None,
@@ -257,6 +302,42 @@ mod tests {
 
     fn config(max_redirect: u32) -> Config {
         Config::builder(["http://127.0.0.1:9/"]).max_redirect(max_redirect).build().unwrap()
+    }
+
+    /// The polite ideal: with `--delay`, one host's starts are spaced, and another host's go on
+    /// meanwhile; with `--max-per-host 1` and latency, one host's fetches are in series.
+    #[test]
+    fn polite_ideal() {
+        let spec = SiteSpec {
+            hosts: vec!["http://127.0.0.1:9".into(), "http://127.0.0.1:10".into()],
+            not_found: 0.0,
+            redirects: 0.0,
+            redirect_chains: 0.0,
+            non_html: 0.0,
+            deep_chain: 0,
+            ..SiteSpec::with_pages(41)
+        };
+        let site = spec.generate();
+        let crawl = |tweak: &dyn Fn(&mut shared::ConfigBuilder)| {
+            let mut builder = Config::builder(["http://127.0.0.1:9/"]);
+            builder.max_tasks(8);
+            tweak(&mut builder);
+            let config = builder.build().unwrap();
+            assert_eq!(site.expected(&config).len(), 41, "every page, on its own port");
+            site.ideal_for(&config)
+        };
+        assert_eq!(crawl(&|_| {}), 0.0, "no latency, no delay");
+        // 21 pages on one port, 20 on the other: 20 delays after the root on the first.
+        let spaced = crawl(&|b| {
+            b.delay(Duration::from_millis(100));
+        });
+        assert!((spaced - 2.0).abs() < 1e-9, "{spaced}");
+        let site =
+            SiteSpec { latency: Latency::Fixed(Duration::from_millis(10)), ..spec }.generate();
+        let mut builder = Config::builder(["http://127.0.0.1:9/"]);
+        builder.max_tasks(8).max_per_host(1);
+        let serial = site.ideal_for(&builder.build().unwrap());
+        assert!((0.21..0.25).contains(&serial), "about 21 fetches of 10 ms in series: {serial}");
     }
 
     /// The chapter's redirect join: foo and bar redirect to baz, which is fetched once.

@@ -80,6 +80,11 @@ impl Site {
     /// assert_eq!(server.requests("/"), 0);
     /// ```
     pub fn serve(&self, addr: &str) -> io::Result<ServerHandle> {
+        self.serve_socket(bind(addr)?)
+    }
+
+    /// [`serve`](Self::serve) on a socket already bound ([`bind_ports`]).
+    pub fn serve_socket(&self, socket: TcpSocket) -> io::Result<ServerHandle> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("testsite")
@@ -88,7 +93,7 @@ impl Site {
         // Listening before `serve` returns: a client may connect at once.
         let listener = {
             let _in_runtime = runtime.enter();
-            bind(addr)?.listen(BACKLOG)?
+            socket.listen(BACKLOG)?
         };
         let addr = listener.local_addr()?;
         let tls = match &self.tls {
@@ -231,6 +236,19 @@ impl Drop for ServerHandle {
 /// thousand connections at once; past the backlog the kernel drops the SYNs, and each client
 /// waits for its TCP retransmission, a whole second, which a benchmark then blames on the model.
 const BACKLOG: u32 = 65_535;
+
+/// `n` sockets bound to ephemeral ports of 127.0.0.1, not listening yet, and their ports: a
+/// site that links across several ports (several hosts to politeness) is made once the ports
+/// are known, then served on each with [`Site::serve_socket`].
+pub fn bind_ports(n: usize) -> io::Result<Vec<(TcpSocket, u16)>> {
+    (0..n)
+        .map(|_| {
+            let socket = bind("127.0.0.1:0")?;
+            let port = socket.local_addr()?.port();
+            Ok((socket, port))
+        })
+        .collect()
+}
 
 /// A socket bound to `addr` (the first address it resolves to), not yet listening.
 fn bind(addr: &str) -> io::Result<TcpSocket> {

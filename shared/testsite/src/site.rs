@@ -118,6 +118,9 @@ pub struct Site {
     pub(crate) compress: Option<crate::compress::Coding>,
     /// Whether it is served over TLS.
     pub(crate) tls: crate::tls::Transport,
+    /// Other origins serving this same site (a generated site on several ports): their URLs
+    /// are the site's too, to the oracle.
+    pub(crate) origins: Vec<url::Url>,
 }
 
 impl Default for Site {
@@ -139,6 +142,7 @@ impl Site {
             ignore_query: false,
             compress: None,
             tls: crate::tls::Transport::AsTheThreadSays,
+            origins: Vec::new(),
         }
     }
 

@@ -56,6 +56,11 @@ struct Cli {
     /// [default: a file in the temporary folder, removed at exit].
     #[arg(long, value_name = "FILE", requires = "tls")]
     ca_out: Option<PathBuf>,
+    /// Serve the generated site on N ports (free ones), page i on the (i mod N)-th, every link
+    /// naming its page's port: N hosts to --max-per-host and --delay, one to the host policy.
+    /// The first line printed is then the N URLs, the root's first.
+    #[arg(long, default_value_t = 1, value_name = "N", conflicts_with_all = ["dir", "gzip_bomb"])]
+    hosts: usize,
 }
 
 fn main() -> ExitCode {
@@ -71,6 +76,21 @@ fn main() -> ExitCode {
         }
         _ => Latency::Fixed(min),
     };
+    // Several hosts: their ports are taken first, since every link names one.
+    let sockets = if cli.hosts > 1 {
+        match testsite::bind_ports(cli.hosts) {
+            Ok(sockets) => sockets,
+            Err(e) => {
+                eprintln!("error: cannot bind {} ports on 127.0.0.1: {e}", cli.hosts);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let scheme = if cli.tls { "https" } else { "http" };
+    let hosts: Vec<String> =
+        sockets.iter().map(|(_, port)| format!("{scheme}://127.0.0.1:{port}")).collect();
     let site = match &cli.dir {
         // Every file is read into memory before the server starts: a large folder (the Rust
         // docs) takes seconds, which these two lines account for. Both go to stderr, so that
@@ -96,9 +116,8 @@ fn main() -> ExitCode {
         }
         None => match cli.gzip_bomb {
             Some(inflated) => Site::new().fault("/", Fault::GzipBomb { inflated }),
-            None => {
-                SiteSpec { seed: cli.seed, latency, ..SiteSpec::with_pages(cli.pages) }.generate()
-            }
+            None => SiteSpec { seed: cli.seed, latency, hosts, ..SiteSpec::with_pages(cli.pages) }
+                .generate(),
         },
     };
     // Ready for Ctrl-C before the URL is printed: a reader of the first line (a test, `compare`,
@@ -135,14 +154,26 @@ fn main() -> ExitCode {
     } else {
         site
     };
-    let server = match site.serve(&format!("127.0.0.1:{}", cli.port)) {
-        Ok(server) => server,
+    let servers = if sockets.is_empty() {
+        site.serve(&format!("127.0.0.1:{}", cli.port))
+            .map(|server| vec![server])
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", cli.port))
+    } else {
+        sockets
+            .into_iter()
+            .map(|(socket, _)| site.serve_socket(socket))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("cannot serve: {e}"))
+    };
+    let servers = match servers {
+        Ok(servers) => servers,
         Err(e) => {
-            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", cli.port);
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    println!("{}", server.url());
+    let urls: Vec<String> = servers.iter().map(|s| s.url().to_string()).collect();
+    println!("{}", urls.join(" "));
     eprintln!("serving {} resources; Ctrl-C to stop", site.len());
     if cli.dir.is_none() && cli.gzip_bomb.is_none() {
         let ideal: Vec<String> = [1, 10, 100, 1_000, 10_000]
@@ -152,13 +183,18 @@ fn main() -> ExitCode {
         eprintln!("ideal crawl time at --max-tasks 1/10/100/1000/10000: {} secs", ideal.join("/"));
     }
     let _ = interrupted.recv();
-    eprintln!("{}", server.summary());
-    eprintln!(
-        "{} body bytes sent; {} responses compressed; {} TLS handshakes resumed",
-        server.body_bytes(),
-        server.compressed_responses(),
-        server.resumed_handshakes()
-    );
+    for server in &servers {
+        if servers.len() > 1 {
+            eprintln!("{}:", server.url());
+        }
+        eprintln!("{}", server.summary());
+        eprintln!(
+            "{} body bytes sent; {} responses compressed; {} TLS handshakes resumed",
+            server.body_bytes(),
+            server.compressed_responses(),
+            server.resumed_handshakes()
+        );
+    }
     if let Some(path) = remove_at_exit {
         let _ = std::fs::remove_file(path);
     }
