@@ -21,7 +21,8 @@ use clap::Parser;
 // Named here: clap would name it after its package, `benches`.
 #[command(name = "compare", version, after_help = after_help())]
 struct Cli {
-    /// The scenario: cpu-bound, few-active, handshakes, sleepy, c10k, sweep, docs, tiny, or all
+    /// The scenario: cpu-bound, few-active, handshakes, sleepy, c10k, sweep, polite, docs, tiny,
+    /// or all
     /// (all but tiny).
     #[arg(long, default_value = scenario::DEFAULT_SCENARIO)]
     scenario: String,
