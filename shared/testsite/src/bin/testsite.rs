@@ -195,6 +195,16 @@ fn main() -> ExitCode {
             server.resumed_handshakes()
         );
     }
+    if servers.len() > 1 {
+        // Last, so that a reader of the last "stopped after" line (compare) sees all hosts.
+        eprintln!(
+            "stopped after {} requests on {} connections to {} hosts, at most {} in flight at once on one",
+            servers.iter().map(|s| s.total_requests()).sum::<usize>(),
+            servers.iter().map(|s| s.connections()).sum::<usize>(),
+            servers.len(),
+            servers.iter().map(|s| s.peak_in_flight()).max().unwrap_or(0)
+        );
+    }
     if let Some(path) = remove_at_exit {
         let _ = std::fs::remove_file(path);
     }
