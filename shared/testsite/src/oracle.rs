@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::{Fault, Resource, Site};
 use shared::page::{REDIRECTS, parse_content_type};
+use shared::robots::RobotsTxt;
 use shared::{Config, FetchStatistic, Policy};
 
 /// The part of a URL's record that a correct crawl fixes, whatever its concurrency.
@@ -108,6 +109,8 @@ impl Site {
         };
         // Per host: fetches under way, and the last start.
         let mut hosts: HashMap<String, (usize, Option<Duration>)> = HashMap::new();
+        // With --robots: what the site's robots.txt allows (every origin serves the same one).
+        let robots = config.robots().then(|| self.robots_txt());
         let mut seen: HashSet<Url> = config.roots().iter().cloned().collect();
         let mut queue: VecDeque<Visit> = config
             .roots()
@@ -128,6 +131,10 @@ impl Site {
             let mut i = 0;
             let mut next_turn: Option<Duration> = None;
             while in_flight.len() < max_tasks.max(1) && i < queue.len() {
+                if robots.as_ref().is_some_and(|r| !r.allowed(&queue[i].url)) {
+                    queue.remove(i); // never fetched, no record
+                    continue;
+                }
                 if polite {
                     let (busy, last) =
                         hosts.get(&host_of(&queue[i].url)).copied().unwrap_or_default();
@@ -240,6 +247,32 @@ impl Site {
         }
         records.sort();
         (records, now)
+    }
+
+    /// The site's robots.txt as a crawl with `--robots` reads it (RFC 9309, section 2.3.1): a
+    /// 2xx is parsed, a redirect followed within the site (up to five), a 4xx or no such path
+    /// allows everything, a 5xx or a fault disallows everything. (Its fetch is not timed.)
+    pub fn robots_txt(&self) -> RobotsTxt {
+        let mut path = "/robots.txt".to_string();
+        for _ in 0..=shared::hosts::ROBOTS_REDIRECTS {
+            match self.resources.get(&path) {
+                None => return RobotsTxt::allow_all(),
+                Some(Resource::Page { status: 200..=299, body, .. }) => {
+                    return RobotsTxt::parse(body);
+                }
+                Some(Resource::Page { status: 500..=599, .. }) => return RobotsTxt::disallow_all(),
+                Some(Resource::Page { .. }) => return RobotsTxt::allow_all(),
+                Some(Resource::Redirect { location, .. }) => {
+                    let base = Url::parse("http://127.0.0.1/").expect("valid URL");
+                    match base.join(location) {
+                        Ok(next) => path = crate::path_of(&next),
+                        Err(_) => return RobotsTxt::allow_all(),
+                    }
+                }
+                Some(Resource::Fault(_)) => return RobotsTxt::disallow_all(),
+            }
+        }
+        RobotsTxt::allow_all() // more than five redirects: as a 4xx
     }
 
     /// What `path` answers to a crawler with `config`'s timeout and tries.

