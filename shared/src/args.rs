@@ -127,9 +127,9 @@ mod tests {
             vec!["x.org", "--ca-file", "/nonexistent/ca.pem"],
             vec!["x.org", "--ca-file", "Cargo.toml"],
             vec!["x.org", "--max-per-host", "0"],
-            vec!["x.org", "--delay", "-1"],
+            vec!["x.org", "--delay=-1"],
             vec!["x.org", "--delay", "inf"],
-            vec!["x.org", "--delay", "soon"],
+            vec!["x.org", "--delay", "NaN"],
         ] {
             let err = args(&bad).expect_err(&format!("{bad:?} must be refused"));
             assert!(!err.to_string().contains('\n'), "{err}");
