@@ -100,13 +100,20 @@ impl Report {
         self.stats.binary_search_by(|s| s.url.as_str().cmp(url)).ok().map(|i| &self.stats[i])
     }
 
-    /// The report as JSON Lines: one object per URL, sorted by URL (docs/contract.md).
+    /// The report as JSON Lines: one object per URL, sorted by URL (docs/contract.md). After
+    /// Ctrl-C, one more line, the trailer `{"interrupted":true,"todo":N,"done":M}`: no record
+    /// has an `interrupted` key, so a reader tells the two apart, and a crawl that ran to its
+    /// end prints records only.
     pub fn json_lines(&self) -> String {
         let mut out = String::new();
         for stat in &self.stats {
             // Cannot fail: the record holds only strings and integers.
             out.push_str(&serde_json::to_string(stat).expect("serializable"));
             out.push('\n');
+        }
+        if self.interrupted {
+            let (todo, done) = (self.todo, self.stats.len());
+            let _ = writeln!(out, r#"{{"interrupted":true,"todo":{todo},"done":{done}}}"#);
         }
         out
     }
@@ -247,6 +254,18 @@ Todo: 0
 Done: 6
 ";
         assert_eq!(sample().text(), expected);
+    }
+
+    /// An interrupted crawl's JSON Lines end with the trailer, and only then.
+    #[test]
+    fn json_trailer_after_an_interrupt() {
+        let mut report = sample();
+        assert!(!report.json_lines().contains("interrupted"));
+        (report.interrupted, report.todo) = (true, 7);
+        let json = report.json_lines();
+        let last = json.lines().last().unwrap();
+        assert_eq!(last, r#"{"interrupted":true,"todo":7,"done":6}"#);
+        assert_eq!(json.lines().count(), 7);
     }
 
     /// JSON Lines: sorted by URL, exactly the contract's keys in its order, nulls as null.

@@ -20,7 +20,7 @@ use crate::Site;
 macro_rules! cli_tests {
     ($binary:expr) => {
         $crate::cli_tests!(@each $binary; bad_arguments_exit_2, json_report_on_stdout,
-            proxy_variables_are_ignored, ctrl_c_prints_the_partial_report,
+            proxy_variables_are_ignored, ctrl_c_prints_the_partial_report, ctrl_c_ends_the_json_report_with_a_trailer,
             progress_line_only_on_a_terminal, version_names_the_binary, roots_with_whitespace_exit_2,
             ca_file_is_trusted_for_https);
     };
@@ -152,6 +152,36 @@ pub fn ctrl_c_prints_the_partial_report(binary: &str) {
         .parse()
         .expect("a count");
     assert!((8..400).contains(&done), "{done} done");
+}
+
+/// Ctrl-C with `--json`: the records done, each one a record, then the trailer
+/// `{"interrupted":true,"todo":N,"done":M}` with M the records above it; exit 130.
+pub fn ctrl_c_ends_the_json_report_with_a_trailer(binary: &str) {
+    let server = super::site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
+    let child = Command::new(binary)
+        .args([server.url().as_str(), "--max-tasks", "2", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    assert!(server.wait_for_requests(10, Duration::from_secs(30)), "the crawl started");
+    let kill =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("the binary ends");
+    assert_eq!(out.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (trailer, records) = lines.split_last().expect("at least the trailer");
+    for line in records {
+        let record: FetchStatistic = serde_json::from_str(line).expect("a record");
+        assert!(!line.contains("\"interrupted\""), "{record:?}");
+    }
+    let trailer: serde_json::Value = serde_json::from_str(trailer).expect("JSON");
+    assert_eq!(trailer["interrupted"], true);
+    assert_eq!(trailer["done"], records.len());
+    assert!(trailer["todo"].as_u64().is_some_and(|todo| todo > 0), "{trailer}");
+    assert!(records.len() >= 8, "{} records", records.len());
 }
 
 /// `--version` prints the binary's own name and the workspace's version, not the name of the
