@@ -1,6 +1,8 @@
 //! What one HTTP response means, as a pure function: a redirect to follow, a page whose links to
 //! add, or a plain record. No I/O, so every model interprets responses identically.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use url::Url;
 
 use crate::Policy;
@@ -112,8 +114,7 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
     if !parsed {
         return Outcome::Record { stat };
     }
-    #[cfg(feature = "fault-injection")]
-    if url.path() == PANIC_IN_LINK_EXTRACTION {
+    if INJECT_PANIC.load(Ordering::Relaxed) && url.path() == PANIC_IN_LINK_EXTRACTION {
         panic!("fault injected: link extraction of {url} panics");
     }
     // The scanner reads the body's bytes as they are (decoding only hrefs, or the whole body
@@ -126,10 +127,21 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
     Outcome::Page { stat, links }
 }
 
-/// With the `fault-injection` feature (the conformance suite's), the path whose link extraction
-/// panics: a bug on a page, as every model must survive it.
-#[cfg(feature = "fault-injection")]
+/// Once [`inject_panics`] was called (by the conformance suite, in its own process), the path
+/// whose link extraction panics: a bug on a page, as every model must survive it.
 pub const PANIC_IN_LINK_EXTRACTION: &str = "/panic-in-link-extraction";
+
+/// Whether [`PANIC_IN_LINK_EXTRACTION`] panics: off unless a test turns it on. A switch at run
+/// time, not a cargo feature, so that the crawlers are the same build whichever package cargo
+/// is asked to build (a feature of `shared` enabled by the test site would reach the binaries
+/// of a workspace build, and not those of `cargo run -p threads`).
+static INJECT_PANIC: AtomicBool = AtomicBool::new(false);
+
+/// Turns on the panic at [`PANIC_IN_LINK_EXTRACTION`], for the rest of this process.
+#[doc(hidden)]
+pub fn inject_panics() {
+    INJECT_PANIC.store(true, Ordering::Relaxed);
+}
 
 /// Splits a Content-Type into its lower-case media type and its `charset` parameter.
 ///

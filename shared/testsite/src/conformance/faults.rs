@@ -104,6 +104,7 @@ pub fn fault_refused(crawl: CrawlFn) {
 /// goes on around it, on every model (the event loop's included).
 pub fn panic_in_link_extraction(crawl: CrawlFn) {
     let bug = shared::page::PANIC_IN_LINK_EXTRACTION;
+    shared::page::inject_panics();
     let site = Site::new().page("/", &[bug, "/after"]).page(bug, &["/never"]).page("/after", &[]);
     let run = Run::new(crawl, &site, |_| {});
     run.assert_done(&["/", "/after", bug]);
