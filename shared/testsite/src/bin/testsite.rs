@@ -32,7 +32,9 @@ struct Cli {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// Serve the files under this folder instead of a generated site.
+    /// Serve the files under this folder instead of a generated site. Every file is read into
+    /// memory first (the Rust docs: 660 MB in 51,906 files, about 8 s, and as much RSS), so
+    /// that a crawl measures the crawler, not the disk or the page cache.
     #[arg(long)]
     dir: Option<PathBuf>,
     /// Serve over TLS (https), with a certificate for localhost and 127.0.0.1 from a CA
