@@ -25,6 +25,8 @@ pub(crate) struct ConnCtl {
     pub(crate) close_on_next_request: AtomicBool,
     /// Requests answered on this connection so far.
     pub(crate) responses: AtomicUsize,
+    /// Requests that arrived on this connection so far.
+    pub(crate) requests: AtomicUsize,
 }
 
 /// A connection's stream, plain or TLS, and the TCP socket under it.

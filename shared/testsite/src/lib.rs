@@ -40,7 +40,7 @@ pub mod tls;
 pub use body::SiteBody;
 pub use generate::SiteSpec;
 pub use oracle::Expected;
-pub use server::{ServerHandle, bind_ports};
+pub use server::{ServerHandle, Start, bind_ports};
 pub use site::{Fault, Latency, Resource, Site, path_of};
 
 /// Raises this process's soft limit on open files (RLIMIT_NOFILE) to its hard limit, and returns

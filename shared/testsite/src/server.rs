@@ -29,6 +29,18 @@ const BARRIER_WAIT: Duration = Duration::from_secs(10);
 /// Longest wait for a client's ClientHello at a site that breaks handshakes.
 const HELLO_WAIT: Duration = Duration::from_secs(10);
 
+/// One request's arrival at the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    /// When its head arrived.
+    pub at: Instant,
+    /// Its path, with the query.
+    pub path: String,
+    /// Whether it was the first on its connection: then the client's connect (and TLS
+    /// handshake) came between its start and `at`, and `at` is late by that much.
+    pub new_connection: bool,
+}
+
 /// A running test site. Dropping it stops the server (and ends any request still waiting).
 #[derive(Debug)]
 pub struct ServerHandle {
@@ -48,8 +60,8 @@ struct State {
     /// Requests per path (with query). A std `Mutex`: held for one map update, never across an
     /// `.await`.
     counts: Mutex<HashMap<String, usize>>,
-    /// When each request arrived, and its path, in order: the spacing a polite crawl keeps.
-    starts: Mutex<Vec<(Instant, String)>>,
+    /// When each request arrived, in order: the spacing a polite crawl keeps.
+    starts: Mutex<Vec<Start>>,
     /// Notified at every request, for [`ServerHandle::wait_for_requests`].
     counted: Condvar,
     in_flight: AtomicUsize,
@@ -175,7 +187,7 @@ impl ServerHandle {
     }
 
     /// When each request arrived, with its path (and query), in arrival order.
-    pub fn starts(&self) -> Vec<(Instant, String)> {
+    pub fn starts(&self) -> Vec<Start> {
         self.state.starts.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
@@ -368,9 +380,9 @@ async fn answer(
         *n += 1;
         let n = *n;
         drop(counts);
-        let mut starts = state.starts.lock().unwrap_or_else(PoisonError::into_inner);
-        starts.push((Instant::now(), path.clone()));
-        drop(starts);
+        let new_connection = ctl.requests.fetch_add(1, Ordering::SeqCst) == 0;
+        let start = Start { at: Instant::now(), path: path.clone(), new_connection };
+        state.starts.lock().unwrap_or_else(PoisonError::into_inner).push(start);
         state.counted.notify_all();
         n
     };
