@@ -150,6 +150,18 @@ fn build_binaries(bin_dir: &Path) -> Result<(), Error> {
     }
     let mut build = std::process::Command::new(cargo);
     build.args(["build", "--workspace", "--bins"]);
+    // `cargo run` gave this process its package's variables (`CARGO_MANIFEST_DIR` and the
+    // like). Passed on, they change the environment some build scripts (ring's) watch, and the
+    // build would redo them every time, then again at the next top-level build.
+    for (name, _) in std::env::vars_os() {
+        let name_str = name.to_string_lossy();
+        if name_str.starts_with("CARGO_")
+            && name_str != "CARGO_HOME"
+            && name_str != "CARGO_TARGET_DIR"
+        {
+            build.env_remove(&name);
+        }
+    }
     if bin_dir.ends_with("release") {
         build.arg("--release");
     }
