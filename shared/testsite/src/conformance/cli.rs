@@ -128,11 +128,13 @@ pub fn proxy_variables_are_ignored(binary: &str) {
     assert_eq!(server.total_requests(), 2);
 }
 
-/// Ctrl-C mid-crawl prints the partial report, marked Interrupted, and exits 130.
-pub fn ctrl_c_prints_the_partial_report(binary: &str) {
+/// Runs `binary` on the site to interrupt with `--max-tasks 2` and `extra`, sends it SIGINT
+/// once ten requests have arrived, and returns its output, having checked it exited 130.
+fn interrupted(binary: &str, extra: &[&str]) -> std::process::Output {
     let server = super::site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
     let child = Command::new(binary)
         .args([server.url().as_str(), "--max-tasks", "2"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -143,6 +145,12 @@ pub fn ctrl_c_prints_the_partial_report(binary: &str) {
     assert!(kill.success());
     let out = child.wait_with_output().expect("the binary ends");
     assert_eq!(out.status.code(), Some(130));
+    out
+}
+
+/// Ctrl-C mid-crawl prints the partial report, marked Interrupted, and exits 130.
+pub fn ctrl_c_prints_the_partial_report(binary: &str) {
+    let out = interrupted(binary, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(stdout.contains("\nInterrupted\n"), "{stdout}");
     let done: usize = stdout
@@ -157,19 +165,7 @@ pub fn ctrl_c_prints_the_partial_report(binary: &str) {
 /// Ctrl-C with `--json`: the records done, each one a record, then the trailer
 /// `{"interrupted":true,"todo":N,"done":M}` with M the records above it; exit 130.
 pub fn ctrl_c_ends_the_json_report_with_a_trailer(binary: &str) {
-    let server = super::site_to_interrupt().serve("127.0.0.1:0").expect("test site starts");
-    let child = Command::new(binary)
-        .args([server.url().as_str(), "--max-tasks", "2", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    assert!(server.wait_for_requests(10, Duration::from_secs(30)), "the crawl started");
-    let kill =
-        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
-    assert!(kill.success());
-    let out = child.wait_with_output().expect("the binary ends");
-    assert_eq!(out.status.code(), Some(130));
+    let out = interrupted(binary, &["--json"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let lines: Vec<&str> = stdout.lines().collect();
     let (trailer, records) = lines.split_last().expect("at least the trailer");
