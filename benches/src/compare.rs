@@ -162,10 +162,12 @@ fn build_binaries(bin_dir: &Path) -> Result<(), Error> {
             build.env_remove(&name);
         }
     }
-    if bin_dir.ends_with("release") {
+    let release = bin_dir.ends_with("release");
+    if release {
         build.arg("--release");
     }
-    eprintln!("building the crawler binaries: {build:?}");
+    let profile = if release { " --release" } else { "" };
+    eprintln!("building the crawler binaries: cargo build --workspace --bins{profile}");
     let status = build.status().map_err(|e| Error::io("running cargo build", e))?;
     if !status.success() {
         return Err(Error::Usage(format!("building the crawler binaries failed: {status}")));
