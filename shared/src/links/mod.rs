@@ -220,19 +220,20 @@ fn resolve(page_url: &Url, found: Found) -> Vec<Url> {
     // `#...` resolves to the base itself, once the fragment is dropped.
     let mut same_page = base.clone();
     same_page.set_fragment(None);
-    let same_page = is_crawlable(&same_page).then_some(same_page);
+    // It is one link however many `#...` hrefs lead to it: taken out at the first one.
+    let mut same_page = is_crawlable(&same_page).then_some(same_page);
     // The same href always resolves the same way: parse each distinct one once.
     let mut hrefs = HashSet::with_capacity_and_hasher(found.hrefs.len(), FastHash::default());
     let mut links = Links::default();
     for &(start, end) in &found.hrefs {
         let href = &found.text[start..end];
-        if !hrefs.insert(href) {
+        if href.starts_with('#') {
+            if let Some(url) = same_page.take() {
+                links.push(url);
+            }
             continue;
         }
-        if href.starts_with('#') {
-            if let Some(url) = &same_page {
-                links.push(url.clone());
-            }
+        if !hrefs.insert(href) {
             continue;
         }
         let Ok(mut url) = base.join(href) else { continue };
