@@ -114,6 +114,19 @@ const CASES: &[(&str, &str)] = &[
     ("NUL opens the body", "\0<template></template><frameset><a href=/kept>"),
     ("NUL in the head", "<head>\0<link href=/l></head><frameset><a href=/no>"),
     ("unfinished tag", "<a href=/ok><a href=/cut"),
+    // After text the tree is quiet, and most tags are skipped without the tag states: these
+    // are the quotes whose meaning depends on what came before them in the tag.
+    ("quiet: an unquoted value holding =\"", "x<p a=b=\"c><a href=/1>\"><a href=/2>"),
+    ("quiet: = right after a value", "x<p a=\"v\"=\"><a href=/1>\"><a href=/2>"),
+    ("quiet: a space before =", "x<p a =\"><a href=/1>\"><a href=/2>"),
+    ("quiet: = starting a name", "x<p =\"><a href=/1>\"><a href=/2>"),
+    ("quiet: a quote in a name", "x<p a\"b=\"c><a href=/1>\"><a href=/2>"),
+    ("quiet: a slash before a name", "x<p/a=\"><a href=/1>\"><a href=/2>"),
+    ("quiet: an end tag's value", "x</p a=\"><a href=/1>\"><a href=/2>"),
+    (
+        "quiet: links",
+        "x<a class=\"c\" HREF='/1' href=/no><a href=\"/2\"/><a href=/3 id=\"i\"><A title=\"t>\" href=\"/4\"><a href><a id=x href=\"&amp;5\"><a\thref\n=\"/6\">",
+    ),
     ("unfinished comment", "<a href=/ok><!-- <a href=/no>"),
 ];
 

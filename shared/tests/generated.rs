@@ -35,7 +35,7 @@ const CORE: &[&str] = &[
 #[rustfmt::skip]
 const ATTRIBUTES: &[&str] = &[
     "href", "HREF", "href", "type", "charset", "http-equiv", "content", "color", "xlink:href",
-    "title", "=x", "id", "hreff", "src",
+    "title", "=x", "id", "hreff", "src", "a\"b", "h'", "=", "HrEf",
 ];
 
 #[rustfmt::skip]
@@ -44,7 +44,7 @@ const VALUES: &[&str] = &[
     "content-type", "text/html; charset=utf-8", "", " ", "a b", "a>b", "a\"b", "a'b", "&amp;",
     "&amp", "&ampx", "&amp=", "&lt;&gt", "&notin;", "&noti", "&#65;", "&#x41", "&#0;", "&#x80;",
     "&#xD800;", "&#1114112;", "é", "\u{0}", "\r\n", "\t", "&Tab;", "javascript:x", "mailto:m",
-    "//h/p", "https://", "http:x", "&#32;", "caf&eacute;", "a&b",
+    "//h/p", "https://", "http:x", "&#32;", "caf&eacute;", "a&b", "=", "a=\"b", "/",
 ];
 
 #[rustfmt::skip]

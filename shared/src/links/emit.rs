@@ -5,7 +5,7 @@ use encoding_rs::{Encoding, UTF_8};
 use memchr::memchr3;
 
 use super::entities::decode_attribute;
-use super::scanner::{RawText, Scanner, Slot, State, bit};
+use super::scanner::{Found, RawText, Scanner, Slot, State, bit};
 use super::tags::{Name, RawKind};
 use super::tree::StartTag;
 
@@ -76,9 +76,7 @@ impl Scanner {
             return;
         }
         if self.kind.is_link() {
-            let start = self.found.text.len();
-            decode_into(self.encoding, &self.href, &mut self.found.text);
-            self.found.hrefs.push((start, self.found.text.len()));
+            self.found.keep_link(self.encoding, &self.href);
         } else if self.kind == Name::Base && self.found.base.is_none() {
             let mut base = String::new();
             decode_into(self.encoding, &self.href, &mut base);
@@ -128,6 +126,15 @@ impl Scanner {
             RawKind::Script => State::Raw(RawText::Script),
             RawKind::Plaintext => State::Plaintext,
         };
+    }
+}
+
+impl Found {
+    /// Keeps a link's href, given as the raw bytes of its attribute value.
+    pub(super) fn keep_link(&mut self, encoding: &'static Encoding, raw: &[u8]) {
+        let start = self.text.len();
+        decode_into(encoding, raw, &mut self.text);
+        self.hrefs.push((start, self.text.len()));
     }
 }
 

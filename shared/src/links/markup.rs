@@ -5,7 +5,7 @@
 use memchr::{memchr, memchr2};
 
 use super::entities::{WHITESPACE_NAMES, numeric_is_whitespace};
-use super::scanner::{RawText, Reference, Scanner, State, is_space};
+use super::scanner::{RawText, Reference, Scanner, State, is_space, skip_quiet_tag};
 use super::tags::{Name, RawKind};
 
 /// U+FEFF in UTF-8.
@@ -146,13 +146,26 @@ impl Scanner {
     fn data(&mut self, input: &[u8], i: usize) -> usize {
         if !self.tree.wants_text() {
             self.feff = None;
-            let Some(p) = memchr(b'<', &input[i..]) else { return input.len() };
-            self.state = State::TagOpen;
-            // Straight into the tag, without a trip through the dispatcher.
-            return match input.get(i + p + 1) {
-                Some(_) => self.tag_open(input, i + p + 1),
-                None => input.len(),
-            };
+            // Skipping a tag leaves the tree as it is, so it stays quiet.
+            let quiet = self.tree.is_quiet();
+            let mut i = i;
+            loop {
+                let Some(p) = memchr(b'<', &input[i..]) else { return input.len() };
+                let tag = i + p + 1;
+                if quiet && let Some(skipped) = skip_quiet_tag(input, tag) {
+                    if let Some((from, to)) = skipped.href {
+                        self.found.keep_link(self.encoding, &input[from..to]);
+                    }
+                    i = skipped.end;
+                    continue;
+                }
+                self.state = State::TagOpen;
+                // Straight into the tag, without a trip through the dispatcher.
+                return match input.get(tag) {
+                    Some(_) => self.tag_open(input, tag),
+                    None => input.len(),
+                };
+            }
         }
         for (j, &b) in input.iter().enumerate().skip(i) {
             if let Some(n) = self.feff {

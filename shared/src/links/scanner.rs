@@ -463,6 +463,97 @@ impl Scanner {
     }
 }
 
+/// A tag read by [`skip_quiet_tag`]: where it ends, and the raw value of a link's `href`.
+pub(super) struct QuietTag {
+    /// The index after the tag's `>`.
+    pub end: usize,
+    /// Where the first `href` value is in the input, for `<a>`, `<area>` and `<link>`.
+    pub href: Option<(usize, usize)>,
+}
+
+/// Once the tree is quiet, most tags change nothing: every end tag, and every start tag but
+/// the few that [`Name::matters_when_quiet`]. A link (`<a>`, `<area>`, `<link>`) only gives its
+/// `href`. For these tags, starting just after the `<`, this finds where the tag ends (and the
+/// href) without running the tag states.
+///
+/// Outside a quoted value any `>` ends a tag, whatever state it comes in, so only quotes need a
+/// decision: a quote opens a value only right after an `=` that follows an attribute name. That
+/// is certain when the bytes since the tag name (or the last value) hold no other `=` and no `/`,
+/// and the `=` has a byte before it among them that is not a space: then they are spaces and
+/// attribute names, and the `=` comes in the attribute name state. Anything else
+/// (`<p a= "x">`, `<p ="x">`, `<p a=b"c>`, a quote inside a name; in a link, an unquoted value
+/// or a `/`), a tag that could do more, and a tag cut off by the end of `input` give `None`,
+/// and the tag states read the tag.
+pub(super) fn skip_quiet_tag(input: &[u8], at: usize) -> Option<QuietTag> {
+    let (end_tag, name_at) = match input.get(at)? {
+        b'/' => (true, at + 1),
+        _ => (false, at),
+    };
+    if !input.get(name_at)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_len = input[name_at..].iter().position(|&b| is_space(b) || b == b'/' || b == b'>')?;
+    let mut i = name_at + name_len;
+    let mut link = false;
+    if !end_tag {
+        // Longer names are none of the few that matter.
+        let mut name = [0; 16];
+        if let Some(lower) = name.get_mut(..name_len) {
+            for (to, &from) in lower.iter_mut().zip(&input[name_at..]) {
+                *to = from.to_ascii_lowercase();
+            }
+            let kind = Name::of(lower);
+            link = kind.is_link();
+            if kind.matters_when_quiet() && !link {
+                return None;
+            }
+        }
+    }
+    let mut href = None;
+    // Whether the stretch since the tag name or the last value already holds an `=` or a `/`.
+    let mut odd = false;
+    // Where the current attribute name starts (meaningful while `odd` is false).
+    let mut name_from = i;
+    // `<a href>` links to the page: a valueless href is left to the tag states.
+    let valueless_href =
+        |href: Option<_>, name: &[u8]| link && href.is_none() && name.eq_ignore_ascii_case(b"href");
+    loop {
+        let b = *input.get(i)?;
+        match b {
+            b'>' if valueless_href(href, &input[name_from..i]) => return None,
+            b'>' => return Some(QuietTag { end: i + 1, href }),
+            b'"' | b'\'' => return None,
+            b'=' => match input.get(i + 1) {
+                Some(&quote @ (b'"' | b'\''))
+                    if !odd && !is_space(input[i - 1]) && !matches!(input[i - 1], b'"' | b'\'') =>
+                {
+                    let value = i + 2;
+                    let value_end = value + find_short(quote, input.get(value..)?)?;
+                    if link && href.is_none() && input[name_from..i].eq_ignore_ascii_case(b"href") {
+                        href = Some((value, value_end));
+                    }
+                    i = value_end + 1;
+                    name_from = i;
+                    continue;
+                }
+                // In a link, an unquoted value could be the href.
+                _ if link => return None,
+                _ => odd = true,
+            },
+            b'/' if link => return None,
+            b'/' => odd = true,
+            b if is_space(b) => {
+                if valueless_href(href, &input[name_from..i]) {
+                    return None;
+                }
+                name_from = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
 pub(super) fn bit(slot: Slot) -> u8 {
     1 << slot as u8
 }

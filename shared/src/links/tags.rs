@@ -117,6 +117,15 @@ impl Name {
         }
     }
 
+    /// Whether a start tag can do anything once the tree is quiet ([`super::tree::Tree::is_quiet`]):
+    /// keep a link or the base, or switch the tokenizer (raw text, foreign content, a template).
+    /// End tags never can.
+    pub(super) fn matters_when_quiet(self) -> bool {
+        self.is_link()
+            || matches!(self, Name::Base | Name::Svg | Name::Math | Name::Template)
+            || self.raw_text().is_some()
+    }
+
     /// Whether the element's `href` is one of the document's links.
     pub(super) fn is_link(self) -> bool {
         matches!(self, Name::A | Name::Area | Name::Link)
