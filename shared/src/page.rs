@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::Policy;
 use crate::http::Response;
-use crate::links;
+use crate::links::{self, Link};
 use crate::report::FetchStatistic;
 
 /// The statuses that are redirects when they carry a `Location` (304 is not one).
@@ -35,7 +35,7 @@ pub enum Outcome {
         /// The record, `num_urls` filled in.
         stat: FetchStatistic,
         /// Distinct allowed links, in document order.
-        links: Vec<Url>,
+        links: Vec<Link>,
     },
     /// Anything else (404, an image, a 3xx without Location...): just a record.
     Record {
@@ -119,10 +119,8 @@ pub fn interpret(policy: &Policy, url: &Url, response: &Response) -> Outcome {
     }
     // The scanner reads the body's bytes as they are (decoding only hrefs, or the whole body
     // for the multi-byte legacy charsets): no decoded copy of the page, and no DOM.
-    let links: Vec<Url> = links::extract_bytes(url, body, encoding)
-        .into_iter()
-        .filter(|l| policy.allowed(l))
-        .collect();
+    let mut links = links::extract_bytes(url, body, encoding);
+    policy.keep_allowed(&mut links);
     stat.num_urls = links.len();
     Outcome::Page { stat, links }
 }

@@ -7,6 +7,7 @@ use regex::Regex;
 use url::{Host, Url};
 
 use crate::Config;
+use crate::links::Link;
 
 /// The host and exclusion rules of one crawl, built from its roots.
 ///
@@ -47,13 +48,38 @@ impl Policy {
     /// assert!(!policy.allowed(&"mailto:me@example.com".parse().unwrap()));
     /// ```
     pub fn allowed(&self, url: &Url) -> bool {
-        if !matches!(url.scheme(), "http" | "https") {
-            return false;
-        }
-        if self.exclude.as_ref().is_some_and(|re| re.is_match(url.as_str())) {
-            return false;
-        }
-        url.host().is_some_and(|host| self.host_okay(&host))
+        !self.excluded(url.as_str()) && self.host_allowed(url)
+    }
+
+    /// Keeps the links the crawl may follow, in order: [`Policy::allowed`] for each, with the
+    /// host checked once for each run of links from one origin (most of a page's links share
+    /// the page's), so that a link is parsed only if its origin is new.
+    pub fn keep_allowed(&self, links: &mut Vec<Link>) {
+        let mut last: Option<(String, bool)> = None;
+        links.retain(|link| {
+            if self.excluded(link.as_str()) {
+                return false;
+            }
+            let origin = link.origin();
+            match &last {
+                Some((known, allowed)) if known == origin => *allowed,
+                _ => {
+                    let allowed = self.host_allowed(&link.to_url());
+                    last = Some((origin.to_owned(), allowed));
+                    allowed
+                }
+            }
+        });
+    }
+
+    /// Whether `--exclude` matches the URL's text.
+    fn excluded(&self, url: &str) -> bool {
+        self.exclude.as_ref().is_some_and(|re| re.is_match(url))
+    }
+
+    /// Whether the URL is http or https, on one of the crawl's hosts.
+    fn host_allowed(&self, url: &Url) -> bool {
+        matches!(url.scheme(), "http" | "https") && url.host().is_some_and(|h| self.host_okay(&h))
     }
 
     /// Whether `host` is one of the crawl's hosts (see the type's docs for the rules).

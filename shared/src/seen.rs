@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use url::Url;
 
+use crate::links::Link;
 use crate::page::{Outcome, interpret};
 use crate::robots::RobotsTxt;
 use crate::{Config, FetchStatistic, NetError, Policy, Response};
@@ -56,7 +57,8 @@ pub enum Admit {
 /// with respect to every other (one critical section), or two workers can both find a URL new.
 #[derive(Debug, Clone)]
 pub struct Seen {
-    urls: HashSet<Url>,
+    /// The URLs' texts: a page's links are checked without parsing them.
+    urls: HashSet<String>,
     max_pages: Option<usize>,
     max_depth: Option<u32>,
     max_redirect: u32,
@@ -66,7 +68,7 @@ impl Seen {
     /// The seen-set of a new crawl, with the roots already in it, and the roots' jobs.
     pub fn new(config: &Config) -> (Seen, Vec<Job>) {
         let seen = Seen {
-            urls: config.roots().iter().cloned().collect(),
+            urls: config.roots().iter().map(|url| url.as_str().to_owned()).collect(),
             max_pages: config.max_pages(),
             max_depth: config.max_depth(),
             max_redirect: config.max_redirect(),
@@ -85,8 +87,8 @@ impl Seen {
     }
 
     /// Whether `url` was ever enqueued.
-    pub fn contains(&self, url: &Url) -> bool {
-        self.urls.contains(url)
+    pub fn contains(&self, url: impl AsRef<str>) -> bool {
+        self.urls.contains(url.as_ref())
     }
 
     /// URLs ever enqueued, roots included.
@@ -100,7 +102,8 @@ impl Seen {
     }
 
     /// Checks the caps for a URL at `depth`, and marks it seen if it is new and allowed.
-    pub fn admit(&mut self, url: &Url, depth: u32) -> Admit {
+    pub fn admit(&mut self, url: impl AsRef<str>, depth: u32) -> Admit {
+        let url = url.as_ref();
         if self.urls.contains(url) {
             return Admit::Seen;
         }
@@ -109,13 +112,13 @@ impl Seen {
         {
             return Admit::Refused;
         }
-        self.urls.insert(url.clone());
+        self.urls.insert(url.to_owned());
         Admit::New
     }
 
     /// Adds the links of the page of `job`: returns how many were new (`num_new_urls`) and the
     /// jobs to enqueue, in document order. One call is one check-and-insert for every link.
-    pub fn add_links(&mut self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+    pub fn add_links(&mut self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
         let mut num_new = 0;
         let mut jobs = Vec::new();
         for link in links {
@@ -132,9 +135,9 @@ impl Seen {
     }
 
     /// The job of a link found on the page of `from`: a fresh redirect budget, one hop deeper.
-    pub fn link_job(&self, link: &Url, from: &Job) -> Job {
+    pub fn link_job(&self, link: &Link, from: &Job) -> Job {
         Job {
-            url: link.clone(),
+            url: link.to_url(),
             max_redirect: self.max_redirect,
             depth: from.depth + 1,
             robots_of: None,
@@ -144,7 +147,7 @@ impl Seen {
     /// Follows a redirect of `job` to `target` (already allowed by the policy): the next job, or
     /// `None` if the target was seen, the redirect budget is spent, or a cap refuses it.
     pub fn add_redirect(&mut self, job: &Job, target: &Url) -> Option<Job> {
-        if self.urls.contains(target) {
+        if self.contains(target) {
             return None;
         }
         if job.max_redirect == 0 {
@@ -211,7 +214,7 @@ pub trait SeenCell: Sized {
 
     /// Checks and inserts the links of `job`'s page: `num_new_urls` and the jobs to put. One
     /// critical section by default; the thread model's racy demonstration overrides it.
-    fn add_links(self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+    fn add_links(self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
         self.with(|seen| seen.add_links(job, links))
     }
 }
@@ -376,6 +379,11 @@ impl Tries {
 mod tests {
     use super::*;
 
+    fn link(s: &str) -> Link {
+        // The tests' URLs are valid http URLs.
+        Link::of(&url(s)).unwrap()
+    }
+
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
     }
@@ -386,7 +394,7 @@ mod tests {
         let config = Config::new(["http://h/"]).unwrap();
         let (mut seen, jobs) = Seen::new(&config);
         assert_eq!(jobs.len(), 1);
-        let links = [url("http://h/"), url("http://h/a"), url("http://h/b")];
+        let links = [link("http://h/"), link("http://h/a"), link("http://h/b")];
         let (num_new, next) = seen.add_links(&jobs[0], &links);
         assert_eq!(num_new, 2);
         assert_eq!(
@@ -402,7 +410,7 @@ mod tests {
     fn max_pages() {
         let config = Config::builder(["http://h/"]).max_pages(Some(2)).build().unwrap();
         let (mut seen, jobs) = Seen::new(&config);
-        let links = [url("http://h/a"), url("http://h/b")];
+        let links = [link("http://h/a"), link("http://h/b")];
         let (num_new, next) = seen.add_links(&jobs[0], &links);
         assert_eq!((num_new, next.len()), (2, 1));
         assert!(!seen.contains(&links[1]));
@@ -414,8 +422,8 @@ mod tests {
     fn max_depth() {
         let config = Config::builder(["http://h/"]).max_depth(Some(1)).build().unwrap();
         let (mut seen, jobs) = Seen::new(&config);
-        let (_, next) = seen.add_links(&jobs[0], &[url("http://h/a")]);
-        let (num_new, deeper) = seen.add_links(&next[0], &[url("http://h/b")]);
+        let (_, next) = seen.add_links(&jobs[0], &[link("http://h/a")]);
+        let (num_new, deeper) = seen.add_links(&next[0], &[link("http://h/b")]);
         assert_eq!((num_new, deeper.len()), (1, 0));
         let redirected = seen.add_redirect(&next[0], &url("http://h/c")).unwrap();
         assert_eq!((redirected.depth, redirected.max_redirect), (1, 9));
@@ -427,7 +435,7 @@ mod tests {
         let config = Config::builder(["http://h/"]).max_redirect(0).build().unwrap();
         let (mut seen, jobs) = Seen::new(&config);
         assert_eq!(seen.add_redirect(&jobs[0], &url("http://h/x")), None);
-        assert!(!seen.contains(&url("http://h/x")));
+        assert!(!seen.contains(url("http://h/x")));
         let job = Job { max_redirect: 1, ..jobs[0].clone() };
         assert!(seen.add_redirect(&job, &url("http://h/x")).is_some());
         assert_eq!(seen.add_redirect(&job, &url("http://h/x")), None);

@@ -7,19 +7,20 @@ mod reference;
 
 use std::sync::Mutex;
 
+use shared::links::Link;
 use url::Url;
 
 use files::{docs_root, html_files};
 
 /// The first difference between two link lists, briefly.
-fn diff(ours: &[Url], theirs: &[Url]) -> String {
+fn diff(ours: &[Link], theirs: &[Url]) -> String {
     let index =
         ours.iter().zip(theirs).position(|(a, b)| a != b).unwrap_or(ours.len().min(theirs.len()));
     format!(
         "{} vs {} links; first difference at #{index}: scanner {:?}, reference {:?}",
         ours.len(),
         theirs.len(),
-        ours.get(index).map(Url::as_str),
+        ours.get(index).map(Link::as_str),
         theirs.get(index).map(Url::as_str)
     )
 }

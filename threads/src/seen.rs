@@ -4,8 +4,8 @@
 use std::sync::PoisonError;
 use std::time::Duration;
 
+use shared::links::Link;
 use shared::{Admit, Job, Seen, SeenCell};
-use url::Url;
 
 // Under `--cfg loom` the lock is loom's, so that the model checker in `tests/loom.rs` can
 // interleave two workers at every point where the real scheduler could.
@@ -49,7 +49,7 @@ impl SeenSet {
     }
 
     /// Adds the links of `job`'s page: `num_new_urls` and the jobs to enqueue.
-    pub fn add_links(&self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+    pub fn add_links(&self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
         match self.mode {
             SeenMode::Locked => self.add_links_locked(job, links),
             SeenMode::Racy { window } => self.add_links_racy(job, links, window),
@@ -58,7 +58,7 @@ impl SeenSet {
 
     /// The correct way: every link is checked and inserted while the lock is held, so no other
     /// worker can slip in between the check and the insert.
-    pub fn add_links_locked(&self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+    pub fn add_links_locked(&self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
         self.lock().add_links(job, links)
     }
 
@@ -66,9 +66,9 @@ impl SeenSet {
     /// `new = links - seen` under one lock, the lock released, then `seen |= new` under another.
     /// Another worker holding the same links can run in the gap; both find them new and both
     /// enqueue them. No data race (every access is locked), so the compiler has no objection.
-    pub fn add_links_racy(&self, job: &Job, links: &[Url], window: Duration) -> (usize, Vec<Job>) {
+    pub fn add_links_racy(&self, job: &Job, links: &[Link], window: Duration) -> (usize, Vec<Job>) {
         // Check: which links are new? The guard is dropped at the end of the statement.
-        let new: Vec<&Url> = {
+        let new: Vec<&Link> = {
             let seen = self.lock();
             links.iter().filter(|link| !seen.contains(link)).collect()
         };
@@ -99,7 +99,7 @@ impl SeenCell for &SeenSet {
         f(&mut self.lock())
     }
 
-    fn add_links(self, job: &Job, links: &[Url]) -> (usize, Vec<Job>) {
+    fn add_links(self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
         SeenSet::add_links(self, job, links)
     }
 }
@@ -109,11 +109,11 @@ mod tests {
     use super::*;
     use shared::Config;
 
-    fn setup() -> (Seen, Job, Vec<Url>) {
+    fn setup() -> (Seen, Job, Vec<Link>) {
         let config = Config::builder(["http://h/"]).max_pages(Some(3)).build().unwrap();
         let (seen, roots) = Seen::new(&config);
         let links = ["http://h/", "http://h/a", "http://h/b", "http://h/c"]
-            .map(|u| Url::parse(u).unwrap())
+            .map(|u| Link::of(&u.parse().unwrap()).unwrap())
             .to_vec();
         (seen, roots[0].clone(), links)
     }

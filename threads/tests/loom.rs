@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use loom::sync::Arc;
 use loom::thread;
+use shared::links::Link;
 use shared::{Config, Seen};
 use threads::{SeenMode, SeenSet};
-use url::Url;
 
 /// Runs the model: two workers, both parsing a page that links to `/a`, add it with `mode`.
 /// Returns the fewest and the most times `/a` was queued over all interleavings.
@@ -21,7 +21,7 @@ fn queued_over_all_interleavings(mode: SeenMode) -> (usize, usize) {
     let config = Config::new(["http://h/"]).expect("valid root");
     let (seen, roots) = Seen::new(&config);
     let page = roots[0].clone();
-    let link = Url::parse("http://h/a").expect("valid URL");
+    let link = Link::of(&"http://h/a".parse().expect("valid URL")).expect("an http URL");
     // std atomics, outside loom's view: they collect results across the model's iterations.
     let fewest = std::sync::Arc::new(AtomicUsize::new(usize::MAX));
     let most = std::sync::Arc::new(AtomicUsize::new(0));

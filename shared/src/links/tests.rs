@@ -3,6 +3,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use std::collections::HashSet;
 
 fn urls(page: &str, html: &str) -> Vec<String> {
     extract(&Url::parse(page).unwrap(), html).into_iter().map(String::from).collect()
@@ -87,8 +88,10 @@ proptest! {
         let page = Url::parse("http://h/p").unwrap();
         let (_, encoding) = charset(declared.as_deref(), &body, true);
         for link in extract_bytes(&page, &body, encoding) {
-            prop_assert!(matches!(link.scheme(), "http" | "https"));
-            prop_assert!(link.fragment().is_none());
+            let url = link.to_url();
+            prop_assert_eq!(url.as_str(), link.as_str());
+            prop_assert!(matches!(url.scheme(), "http" | "https"));
+            prop_assert!(url.fragment().is_none());
         }
     }
 
@@ -114,8 +117,89 @@ proptest! {
         let distinct: HashSet<_> = links.iter().collect();
         prop_assert_eq!(distinct.len(), links.len());
         for link in &links {
-            prop_assert!(matches!(link.scheme(), "http" | "https"));
-            prop_assert!(link.fragment().is_none());
+            let url = link.to_url();
+            prop_assert_eq!(url.as_str(), link.as_str());
+            prop_assert!(matches!(url.scheme(), "http" | "https"));
+            prop_assert!(url.fragment().is_none());
         }
+    }
+}
+
+/// One segment of a generated href: names, dot segments, and the bytes that make
+/// [`fast_join`] decline (a `%2e` dot segment, a scheme's `:`, a query, a backslash, a space,
+/// a tab, non-ASCII).
+fn href_segment() -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(
+        &[
+            "",
+            ".",
+            "..",
+            "...",
+            "a",
+            "b.html",
+            "index.html",
+            "~u",
+            "a+b",
+            "@",
+            "!$&'()*+,;=",
+            "%2e",
+            "%2E%2e",
+            ".%2e",
+            "x:y",
+            "c|",
+            "?q",
+            "a?b=c",
+            "\\",
+            " ",
+            "\t",
+            "é",
+            "#f",
+            "x#y",
+            "a..b",
+            "-_.",
+        ][..],
+    )
+}
+
+proptest! {
+    /// Wherever `fast_join` answers, its text is `Url::join`'s, with the fragment dropped.
+    #[test]
+    fn fast_join_is_url_join(
+        base in proptest::sample::select(&[
+            "http://h/", "https://h:8443/a/b/c.html", "http://u:p@h/a/", "http://h/a/b?q=1",
+            "http://[::1]:80/x/y", "https://h/a//b/", "http://h/a/b/..", "HTTP://H.example/A",
+            "http://h/a%2Fb/c", "http://h:80/",
+        ][..]),
+        start in proptest::sample::select(&["", "/", "//", "./", "../"][..]),
+        segments in proptest::collection::vec(href_segment(), 1..6),
+    ) {
+        let base = Url::parse(base).unwrap();
+        let href = format!("{start}{}", segments.join("/"));
+        if let Some(text) = fast_join(&base, &href) {
+            let mut url = base.join(&href).unwrap();
+            url.set_fragment(None);
+            prop_assert_eq!(text, url.as_str(), "{} joined to {:?}", base, href);
+        }
+    }
+}
+
+/// The hrefs of real pages take the fast way, and give what `Url::join` gives.
+#[test]
+fn fast_join_takes_the_common_hrefs() {
+    let base = Url::parse("https://doc.example/std/vec/struct.Vec.html").unwrap();
+    for (href, expected) in [
+        ("struct.IntoIter.html", "https://doc.example/std/vec/struct.IntoIter.html"),
+        ("../../core/index.html#x", "https://doc.example/core/index.html"),
+        ("../../../../up.html", "https://doc.example/up.html"),
+        ("/about", "https://doc.example/about"),
+        ("./", "https://doc.example/std/vec/"),
+        ("..", "https://doc.example/std/"),
+        ("a/./b/../c", "https://doc.example/std/vec/a/c"),
+    ] {
+        assert_eq!(fast_join(&base, href).as_deref(), Some(expected), "{href}");
+        assert_eq!(base.join(href).unwrap()[..url::Position::AfterQuery], *expected);
+    }
+    for declined in ["?q", "//other/", "a%2e", "mailto:x", "a b", "\\x", "é", "#top"] {
+        assert_eq!(fast_join(&base, declined), None, "{declined}");
     }
 }

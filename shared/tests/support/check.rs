@@ -12,8 +12,8 @@ pub fn page() -> Url {
     Url::parse("http://example.com/dir/page.html?q=1").unwrap()
 }
 
-fn strings(links: &[Url]) -> Vec<&str> {
-    links.iter().map(Url::as_str).collect()
+fn strings<T: AsRef<str>>(links: &[T]) -> Vec<&str> {
+    links.iter().map(AsRef::as_ref).collect()
 }
 
 /// The scanner fed `body` in chunks of the given sizes (cycled; 0 means "the rest").
@@ -22,7 +22,7 @@ pub fn scan_in_chunks(
     body: &[u8],
     encoding: &'static Encoding,
     sizes: &[usize],
-) -> Vec<Url> {
+) -> Vec<shared::links::Link> {
     let mut scanner = shared::links::LinkScanner::new(page, encoding);
     let mut rest = body;
     let mut sizes = sizes.iter().cycle();
@@ -47,7 +47,7 @@ pub fn compare(
 ) -> Result<(), String> {
     let page = page();
     let expected = reference::extract_bytes(&page, body, encoding);
-    let report = |how: &str, got: &[Url]| {
+    let report = |how: &str, got: &[shared::links::Link]| {
         Err(format!(
             "{how} ({}): body {:?}\n  scanner   {:?}\n  reference {:?}",
             encoding.name(),

@@ -1,0 +1,349 @@
+//! From hrefs to links: each href resolved against the base, fragments dropped, duplicates
+//! dropped, as text.
+//!
+//! A link is kept as the text the `url` crate would serialize it to, not as a parsed [`Url`]:
+//! most links of a page are already in the seen-set, and a crawl needs a `Url` only for a link
+//! it will fetch. The common hrefs (`struct.Vec.html`, `../../std/index.html`, `/about`) are
+//! resolved by [`fast_join`], plain string work that gives exactly `Url::join`'s text; every
+//! other href goes through `Url::join`.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use url::{Position, Url};
+
+use super::scanner::Found;
+
+/// A link found on a page: an absolute http or https URL with a host and no fragment, exactly
+/// as the `url` crate serializes it, so that two links are the same URL when their texts are
+/// equal, and [`Link::to_url`] gives it back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Link(String);
+
+impl Link {
+    /// The link of a URL that is already parsed (its fragment dropped). `None` unless it is
+    /// http or https with a host.
+    pub fn of(url: &Url) -> Option<Link> {
+        if !is_crawlable(url) {
+            return None;
+        }
+        let text = &url[..Position::AfterQuery];
+        Some(Link(text.to_owned()))
+    }
+
+    /// The URL's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `scheme://host[:port]`, everything before the path (a `/` in the user name or password
+    /// would be percent-encoded, so the first `/` after `://` starts the path).
+    pub fn origin(&self) -> &str {
+        let authority = self.0.find("://").map_or(0, |at| at + 3);
+        let path = self.0[authority..].find('/').map_or(self.0.len(), |at| authority + at);
+        &self.0[..path]
+    }
+
+    /// The link as a `Url`, for the crawl to fetch it.
+    pub fn to_url(&self) -> Url {
+        // A `Link` is only ever made from a `Url`'s serialization, or by `fast_join`, whose
+        // output the `url` crate parses back to the same text (the differential and property
+        // tests hold it to that): it cannot fail to parse.
+        Url::parse(&self.0).expect("a link is a serialized URL")
+    }
+}
+
+impl AsRef<str> for Link {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A link is equal to a URL with the same text.
+impl PartialEq<Url> for Link {
+    fn eq(&self, url: &Url) -> bool {
+        self.0 == url.as_str()
+    }
+}
+
+impl From<Link> for String {
+    fn from(link: Link) -> String {
+        link.0
+    }
+}
+
+impl std::fmt::Display for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a URL can be crawled: http or https, with a host.
+pub(super) fn is_crawlable(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|host| !host.is_empty())
+}
+
+/// The base of a page, ready for [`fast_join`].
+pub(super) struct Base {
+    url: Url,
+    /// Whether hrefs may be joined as text: an http or https base with a host.
+    fast: bool,
+    /// Where the path starts in the URL's text (after `scheme://host:port`).
+    path_start: usize,
+    /// Where the base's last path segment starts: the text before it is what a relative path
+    /// is appended to.
+    directory_end: usize,
+}
+
+impl Base {
+    pub(super) fn new(url: Url) -> Base {
+        let fast = is_crawlable(&url);
+        let path_start = url[..Position::BeforePath].len();
+        let path_end = url[..Position::AfterPath].len();
+        // An http(s) path always starts with `/`.
+        let directory_end = url.as_str()[path_start..path_end]
+            .rfind('/')
+            .map_or(path_start + 1, |slash| path_start + slash + 1);
+        Base { url, fast, path_start, directory_end }
+    }
+
+    /// Resolves one href (not a fragment-only one): the link, or `None` if it is not http(s)
+    /// or does not parse.
+    pub(super) fn join(&self, href: &str) -> Option<Link> {
+        if let Some(text) = self.fast_join(href) {
+            return Some(Link(text));
+        }
+        let url = self.url.join(href).ok()?;
+        Link::of(&url)
+    }
+
+    /// [`fast_join`] with the base's parts found once for the page.
+    fn fast_join(&self, href: &str) -> Option<String> {
+        if !self.fast {
+            return None;
+        }
+        let bytes = href.as_bytes();
+        // The path part: up to the fragment, which is dropped.
+        let mut end = 0;
+        while end < bytes.len() && KEEPS[usize::from(bytes[end])] {
+            end += 1;
+        }
+        if end == 0 || (end < bytes.len() && bytes[end] != b'#') || href.starts_with("//") {
+            return None;
+        }
+        let path = &href[..end];
+        let base = self.url.as_str();
+        let (mut out, rest) = match path.strip_prefix('/') {
+            Some(absolute) => {
+                let mut out = String::with_capacity(self.path_start + path.len());
+                out.push_str(&base[..=self.path_start]);
+                (out, absolute)
+            }
+            None => {
+                let mut out = String::with_capacity(self.directory_end + path.len());
+                out.push_str(&base[..self.directory_end]);
+                (out, path)
+            }
+        };
+        // `out` ends with `/`: what it holds are the segments so far, each followed by a `/`.
+        let root = self.path_start + 1;
+        let mut from = 0;
+        loop {
+            let to = rest.as_bytes()[from..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(rest.len(), |p| from + p);
+            let last = to == rest.len();
+            match &rest[from..to] {
+                "." => {}
+                ".." => {
+                    // Drop the last segment, unless the path is only the root.
+                    if out.len() > root {
+                        // `out[path_start]` is the path's first `/`, so there is one to find.
+                        let before = out[..out.len() - 1].rfind('/').unwrap_or(self.path_start);
+                        out.truncate(before + 1);
+                    }
+                }
+                segment => {
+                    out.push_str(segment);
+                    if !last {
+                        out.push('/');
+                    }
+                }
+            }
+            if last {
+                break;
+            }
+            from = to + 1;
+        }
+        Some(out)
+    }
+}
+
+/// Resolves `href` against `base` as plain text, or `None` where that is not certain to give
+/// `Url::join`'s text (then the caller parses): `base` must be http or https with a host, and
+/// the href made only of bytes a path keeps as they are (letters, digits, and
+/// `-._~!$&'()*+,;=@/`), up to an optional `#` and fragment, which is dropped. That leaves out
+/// `%` (`%2e` is a dot segment), `:` (a scheme), `?` (a query), `\` (a slash in http), spaces,
+/// control bytes and non-ASCII (trimmed, removed or percent-encoded), and `//` at the start
+/// (another host). Then the URL standard's path rules apply: a relative path replaces the
+/// base's last segment, `..` removes a segment (never past the root) and `.` none, and either
+/// one at the end leaves a trailing `/`.
+pub fn fast_join(base: &Url, href: &str) -> Option<String> {
+    Base::new(base.clone()).fast_join(href)
+}
+
+/// The bytes a path of an http(s) URL keeps as they are, less those that can mean something
+/// else in an href (see [`fast_join`]).
+const KEEPS: [bool; 256] = {
+    let mut keeps = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        keeps[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+                    | b'/'
+            );
+        b += 1;
+    }
+    keeps
+};
+
+/// Resolves the hrefs against the base, keeps http(s) URLs with a host, drops fragments and
+/// duplicates. All at the end, because a `<base>` after a link still applies to it.
+pub(super) fn resolve(page_url: &Url, found: Found) -> Vec<Link> {
+    let base = found
+        .base
+        .and_then(|href| page_url.join(&href).ok())
+        .filter(|base| !base.cannot_be_a_base())
+        .unwrap_or_else(|| page_url.clone());
+    // `#...` resolves to the base itself, once the fragment is dropped. It is one link however
+    // many `#...` hrefs lead to it: taken out at the first one.
+    let mut same_page = Link::of(&base);
+    let base = Base::new(base);
+    // The same href always resolves the same way: resolve each distinct one once.
+    let mut hrefs = HashSet::with_capacity_and_hasher(found.hrefs.len(), FastHash::default());
+    let mut links = Links::default();
+    for &(start, end) in &found.hrefs {
+        let href = &found.text[start..end];
+        if href.starts_with('#') {
+            if let Some(link) = same_page.take() {
+                links.push(link);
+            }
+            continue;
+        }
+        if !hrefs.insert(href) {
+            continue;
+        }
+        if let Some(link) = base.join(href) {
+            links.push(link);
+        }
+    }
+    links.links
+}
+
+/// The distinct links in first-seen order, indexed by a hash of their text; links with the
+/// same hash are chained through `next` (so neither a link nor a bucket costs an allocation).
+#[derive(Default)]
+struct Links {
+    links: Vec<Link>,
+    /// Hash of a link's text → index of the first link with that hash.
+    by_hash: HashMap<u64, usize, BuildHasherDefault<Prehashed>>,
+    /// For each link, the next link with the same hash (`usize::MAX`: none).
+    next: Vec<usize>,
+}
+
+impl Links {
+    fn push(&mut self, link: Link) {
+        let mut hasher = FxHasher::default();
+        hasher.write(link.as_str().as_bytes());
+        let new = self.links.len();
+        match self.by_hash.entry(hasher.finish()) {
+            Entry::Vacant(entry) => {
+                entry.insert(new);
+            }
+            Entry::Occupied(entry) => {
+                let mut i = *entry.get();
+                loop {
+                    if self.links[i] == link {
+                        return;
+                    }
+                    if self.next[i] == usize::MAX {
+                        self.next[i] = new;
+                        break;
+                    }
+                    i = self.next[i];
+                }
+            }
+        }
+        self.next.push(usize::MAX);
+        self.links.push(link);
+    }
+}
+
+/// A fast, non-cryptographic hash (FxHash's mixing) for the dedup sets: hrefs come from the
+/// page, but a collision only costs time, and the sets live for one page.
+type FastHash = BuildHasherDefault<FxHasher>;
+
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            // `chunks_exact(8)` yields 8-byte slices: the conversion cannot fail.
+            self.add(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        }
+        let mut last = [0; 8];
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        self.add(u64::from_le_bytes(last) ^ bytes.len() as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// For keys that are already hashes.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
