@@ -4,6 +4,7 @@
 
 use memchr::{memchr, memchr2};
 
+use super::attributes::find_short;
 use super::entities::{WHITESPACE_NAMES, numeric_is_whitespace};
 use super::scanner::{RawText, Reference, Scanner, State, is_space, skip_quiet_tag};
 use super::tags::{Name, RawKind};
@@ -150,7 +151,7 @@ impl Scanner {
             let quiet = self.tree.is_quiet();
             let mut i = i;
             loop {
-                let Some(p) = memchr(b'<', &input[i..]) else { return input.len() };
+                let Some(p) = find_short(b'<', &input[i..]) else { return input.len() };
                 let tag = i + p + 1;
                 if quiet && let Some(skipped) = skip_quiet_tag(input, tag) {
                     if let Some((from, to)) = skipped.href {
