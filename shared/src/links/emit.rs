@@ -133,7 +133,15 @@ impl Found {
     /// Keeps a link's href, given as the raw bytes of its attribute value.
     pub(super) fn keep_link(&mut self, encoding: &'static Encoding, raw: &[u8]) {
         let start = self.text.len();
-        decode_into(encoding, raw, &mut self.text);
+        // The common case, ASCII with nothing to resolve or replace, is kept as it is; it is
+        // valid UTF-8, and so is what `decode_into` makes.
+        if raw.iter().all(|&b| b.is_ascii() && !matches!(b, b'&' | 0 | b'\r')) {
+            self.text.extend_from_slice(raw);
+        } else {
+            let mut decoded = String::new();
+            decode_into(encoding, raw, &mut decoded);
+            self.text.extend_from_slice(decoded.as_bytes());
+        }
         self.hrefs.push((start, self.text.len()));
     }
 }

@@ -241,8 +241,12 @@ pub(super) fn resolve(page_url: &Url, found: Found) -> Vec<Link> {
     // The same href always resolves the same way: resolve each distinct one once.
     let mut hrefs = HashSet::with_capacity_and_hasher(found.hrefs.len(), FastHash::default());
     let mut links = Links::default();
+    // Cannot fail: only ASCII and `decode_into`'s text went into it. (Were it to, the lossy
+    // copy may move later hrefs' bounds, and `get` skips one that no longer fits.)
+    let text = String::from_utf8(found.text)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     for &(start, end) in &found.hrefs {
-        let href = &found.text[start..end];
+        let Some(href) = text.get(start..end) else { continue };
         if href.starts_with('#') {
             if let Some(link) = same_page.take() {
                 links.push(link);

@@ -88,13 +88,14 @@ pub(super) enum Slot {
     FontStyle,
 }
 
-/// The links found so far: hrefs back to back in one string, so that keeping a link costs no
+/// The links found so far: hrefs back to back in one buffer, so that keeping a link costs no
 /// allocation of its own.
 #[derive(Debug, Default)]
 pub(super) struct Found {
     /// The href of the first `<base href>`.
     pub base: Option<String>,
-    pub text: String,
+    /// The hrefs, each valid UTF-8 (checked once for all, in [`Found::hrefs`]).
+    pub text: Vec<u8>,
     pub hrefs: Vec<(usize, usize)>,
 }
 
