@@ -122,6 +122,11 @@ const CASES: &[(&str, &str)] = &[
     ("quiet: = starting a name", "x<p =\"><a href=/1>\"><a href=/2>"),
     ("quiet: a quote in a name", "x<p a\"b=\"c><a href=/1>\"><a href=/2>"),
     ("quiet: a slash before a name", "x<p/a=\"><a href=/1>\"><a href=/2>"),
+    ("quiet: a quote after an unquoted value", "x<p a=b c=\"><a href=/1>\"><a href=/2>"),
+    (
+        "quiet: unquoted hrefs",
+        "x<a href=#1 id=1><a id=x href=/2><a href=/3\"x><a href=/4=y title=t><a href=><a href= /5><a href=&amp;6>",
+    ),
     ("quiet: an end tag's value", "x</p a=\"><a href=/1>\"><a href=/2>"),
     (
         "quiet: links",

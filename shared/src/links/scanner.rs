@@ -481,10 +481,11 @@ pub(super) struct QuietTag {
 /// decision: a quote opens a value only right after an `=` that follows an attribute name. That
 /// is certain when the bytes since the tag name (or the last value) hold no other `=` and no `/`,
 /// and the `=` has a byte before it among them that is not a space: then they are spaces and
-/// attribute names, and the `=` comes in the attribute name state. Anything else
-/// (`<p a= "x">`, `<p ="x">`, `<p a=b"c>`, a quote inside a name; in a link, an unquoted value
-/// or a `/`), a tag that could do more, and a tag cut off by the end of `input` give `None`,
-/// and the tag states read the tag.
+/// attribute names, the `=` comes in the attribute name state, and the value after it is quoted,
+/// or unquoted up to a space or `>`. Anything else (`<p a= "x">`, `<p ="x">`, `<p a=b"c>`, a
+/// quote inside a name; in a link, any such `=`, a `/`, or an href without a value), a tag that
+/// could do more, and a tag cut off by the end of `input` give `None`, and the tag states read
+/// the tag.
 pub(super) fn skip_quiet_tag(input: &[u8], at: usize) -> Option<QuietTag> {
     let (end_tag, name_at) = match input.get(at)? {
         b'/' => (true, at + 1),
@@ -524,23 +525,41 @@ pub(super) fn skip_quiet_tag(input: &[u8], at: usize) -> Option<QuietTag> {
             b'>' if valueless_href(href, &input[name_from..i]) => return None,
             b'>' => return Some(QuietTag { end: i + 1, href }),
             b'"' | b'\'' => return None,
-            b'=' => match input.get(i + 1) {
-                Some(&quote @ (b'"' | b'\''))
-                    if !odd && !is_space(input[i - 1]) && !matches!(input[i - 1], b'"' | b'\'') =>
-                {
-                    let value = i + 2;
-                    let value_end = value + find_short(quote, input.get(value..)?)?;
-                    if link && href.is_none() && input[name_from..i].eq_ignore_ascii_case(b"href") {
-                        href = Some((value, value_end));
+            // The `=` of an attribute name: its value follows, quoted or not.
+            b'=' if !odd && !is_space(input[i - 1]) && !matches!(input[i - 1], b'"' | b'\'') => {
+                let (value, value_end, next) = match *input.get(i + 1)? {
+                    quote @ (b'"' | b'\'') => {
+                        let value = i + 2;
+                        let value_end = value + find_short(quote, input.get(value..)?)?;
+                        (value, value_end, value_end + 1)
                     }
-                    i = value_end + 1;
-                    name_from = i;
-                    continue;
+                    // `=` and a space or `>`: the value may come after spaces, or be empty.
+                    b if is_space(b) || b == b'>' => {
+                        if link {
+                            return None;
+                        }
+                        odd = true;
+                        i += 1;
+                        continue;
+                    }
+                    // Unquoted, up to a space or `>` (which the loop then reads).
+                    _ => {
+                        let value = i + 1;
+                        let len = input[value..].iter().position(|&b| is_space(b) || b == b'>')?;
+                        (value, value + len, value + len)
+                    }
+                };
+                if link && href.is_none() && input[name_from..i].eq_ignore_ascii_case(b"href") {
+                    href = Some((value, value_end));
                 }
-                // In a link, an unquoted value could be the href.
-                _ if link => return None,
-                _ => odd = true,
-            },
+                i = next;
+                name_from = i;
+                continue;
+            }
+            // Any other `=` (`<p a =x>`, `<p "x"=y>`, `<p =x>`): in a link it could start the
+            // href's value, elsewhere it only makes a later quote uncertain.
+            b'=' if link => return None,
+            b'=' => odd = true,
             b'/' if link => return None,
             b'/' => odd = true,
             b if is_space(b) => {
