@@ -18,9 +18,7 @@ impl Scanner {
             if self.is_end_tag {
                 return;
             }
-            if !matches!(self.kind, Name::Svg | Name::Math | Name::Template)
-                && self.kind.raw_text().is_none()
-            {
+            if !self.kind.switches_when_quiet() {
                 return self.keep_href(false);
             }
         }

@@ -94,7 +94,7 @@ pub(super) enum Slot {
 pub(super) struct Found {
     /// The href of the first `<base href>`.
     pub base: Option<String>,
-    /// The hrefs, each valid UTF-8 (checked once for all, in [`Found::hrefs`]).
+    /// The hrefs, each valid UTF-8 (checked once for all, when they are resolved).
     pub text: Vec<u8>,
     pub hrefs: Vec<(usize, usize)>,
 }
@@ -473,8 +473,8 @@ pub(super) struct QuietTag {
 }
 
 /// Once the tree is quiet, most tags change nothing: every end tag, and every start tag but
-/// the few that [`Name::matters_when_quiet`]. A link (`<a>`, `<area>`, `<link>`) only gives its
-/// `href`. For these tags, starting just after the `<`, this finds where the tag ends (and the
+/// `<base>` and the few that [`Name::switches_when_quiet`]. A link (`<a>`, `<area>`, `<link>`)
+/// only gives its `href`. For these tags, starting just after the `<`, this finds where the tag ends (and the
 /// href) without running the tag states.
 ///
 /// Outside a quoted value any `>` ends a tag, whatever state it comes in, so only quotes need a
@@ -505,10 +505,10 @@ pub(super) fn skip_quiet_tag(input: &[u8], at: usize) -> Option<QuietTag> {
                 *to = from.to_ascii_lowercase();
             }
             let kind = Name::of(lower);
-            link = kind.is_link();
-            if kind.matters_when_quiet() && !link {
+            if kind == Name::Base || kind.switches_when_quiet() {
                 return None;
             }
+            link = kind.is_link();
         }
     }
     let mut href = None;

@@ -117,13 +117,11 @@ impl Name {
         }
     }
 
-    /// Whether a start tag can do anything once the tree is quiet ([`super::tree::Tree::is_quiet`]):
-    /// keep a link or the base, or switch the tokenizer (raw text, foreign content, a template).
-    /// End tags never can.
-    pub(super) fn matters_when_quiet(self) -> bool {
-        self.is_link()
-            || matches!(self, Name::Base | Name::Svg | Name::Math | Name::Template)
-            || self.raw_text().is_some()
+    /// Whether a start tag changes what the tokenizer or the tree does once the tree is quiet
+    /// ([`super::tree::Tree::is_quiet`]): raw text, foreign content, a template. Any other
+    /// start tag can at most keep its href (a link, or the first `<base>`); end tags do nothing.
+    pub(super) fn switches_when_quiet(self) -> bool {
+        matches!(self, Name::Svg | Name::Math | Name::Template) || self.raw_text().is_some()
     }
 
     /// Whether the element's `href` is one of the document's links.
