@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+#[path = "support/runtime.rs"]
+mod support;
+use support::runtime;
+
 /// Items put, taken and marked done per iteration.
 const ITEMS: usize = 10_000;
 /// Workers taking items at once in the `workers` group, as a crawl's `--max-tasks`.
@@ -115,17 +119,6 @@ fn workers(c: &mut Criterion) {
         // Dropping the runtime cancels the workers parked in `get().await`.
     }
     group.finish();
-}
-
-/// A tokio runtime of either flavour, as the coroutine model builds them.
-fn runtime(multi_thread: bool) -> tokio::runtime::Runtime {
-    let mut builder = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    // A bench that cannot build its runtime has nothing to measure.
-    builder.enable_all().build().expect("tokio runtime")
 }
 
 /// Short warm-up and measurement, and 50 samples (an iteration takes about a millisecond, so

@@ -20,6 +20,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+#[path = "support/runtime.rs"]
+mod support;
+use support::runtime;
+
 /// Workers in the ring.
 const WORKERS: usize = 8;
 /// Handoffs per iteration: the token's trips from one worker to the next.
@@ -80,6 +84,9 @@ fn bare_threads(group: &mut Group<'_>) {
     let (senders, receivers): (Vec<_>, Vec<_>) =
         (0..WORKERS).map(|_| std::sync::mpsc::channel::<usize>()).unzip();
     let (done_sender, done) = std::sync::mpsc::channel();
+    // The senders form a ring, so none is ever dropped first: `STOP` goes round instead, each
+    // worker passing it on before it ends.
+    const STOP: usize = usize::MAX;
     let ring: Vec<_> = receivers
         .into_iter()
         .enumerate()
@@ -87,8 +94,6 @@ fn bare_threads(group: &mut Group<'_>) {
             let next = senders[(i + 1) % WORKERS].clone();
             let done = done_sender.clone();
             std::thread::spawn(move || {
-                // The senders form a ring, so none is ever dropped first: `STOP` goes round
-                // instead, each worker passing it on before it ends.
                 while let Ok(left) = receiver.recv() {
                     // A send fails only once the next worker has ended, after `STOP`.
                     let _ = match left {
@@ -103,12 +108,11 @@ fn bare_threads(group: &mut Group<'_>) {
             })
         })
         .collect();
-    const STOP: usize = usize::MAX;
     let first = senders[0].clone();
     drop(senders);
     group.bench_function("threads-bare-channels", |b| {
         b.iter(|| {
-            // The ring's threads live until `first` is dropped: the send cannot fail.
+            // The ring's threads live until `STOP` goes round: the send cannot fail.
             first.send(HANDOFFS).expect("the ring is running");
             done.recv().expect("the ring answers");
         })
@@ -122,13 +126,7 @@ fn bare_threads(group: &mut Group<'_>) {
 
 /// One tokio task per worker, each parked in its queue's `get().await` until the token comes.
 fn tokio_tasks(group: &mut Group<'_>, id: &str, multi_thread: bool) {
-    let mut builder = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    // A bench that cannot build its runtime has nothing to measure.
-    let runtime = builder.enable_all().build().expect("tokio runtime");
+    let runtime = runtime(multi_thread);
     let queues: Arc<Vec<coroutine::JoinableQueue<usize>>> =
         Arc::new((0..WORKERS).map(|_| coroutine::JoinableQueue::new()).collect());
     let done = Arc::new(coroutine::JoinableQueue::new());
