@@ -6,13 +6,18 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::Error;
 
 /// Width of the SVG, in pixels.
 const WIDTH: u32 = 1100;
-/// Height of one chart's panel.
+/// Height of a sweep's panel, and the least a bar chart's takes.
 const PANEL_HEIGHT: u32 = 380;
+/// Height of one bar (with its gap): a dozen contenders' names, one per line, never overlap.
+const BAR_HEIGHT: u32 = 30;
+/// Width of the names of the bars, left of them.
+const NAME_WIDTH: u32 = 190;
 /// Font of titles and labels (SVG text: the viewer picks the face).
 const FONT: &str = "sans-serif";
 
@@ -60,13 +65,29 @@ pub enum Chart {
     },
 }
 
+impl Chart {
+    /// The height of its panel: a bar chart grows with its bars.
+    fn height(&self) -> u32 {
+        match self {
+            Chart::Bars { bars, .. } => {
+                let n = u32::try_from(bars.len()).unwrap_or(u32::MAX / BAR_HEIGHT);
+                (100 + BAR_HEIGHT * n).max(PANEL_HEIGHT)
+            }
+            Chart::Sweep { .. } => PANEL_HEIGHT,
+        }
+    }
+}
+
 /// Draws `charts` one under another into the SVG file `path`.
 pub fn draw(path: &Path, charts: &[Chart]) -> Result<(), Error> {
-    let height = PANEL_HEIGHT * u32::try_from(charts.len().max(1)).unwrap_or(1);
+    let height = charts.iter().map(Chart::height).sum::<u32>().max(PANEL_HEIGHT);
     let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE).map_err(fail)?;
-    let panels = root.split_evenly((charts.len().max(1), 1));
-    for (chart, area) in charts.iter().zip(&panels) {
+    let mut rest = root.clone();
+    for chart in charts {
+        let (area, below) = rest.split_vertically(chart.height());
+        rest = below;
+        let area = &area;
         match chart {
             Chart::Bars { title, bars, ideal } => bar_chart(area, title, bars, *ideal)?,
             Chart::Sweep { title, lines } => {
@@ -104,7 +125,8 @@ fn line_of(line: &Line, value: fn(&(usize, f64, f64)) -> f64) -> Series<'_> {
     Series { model: &line.model, color: line.color, points }
 }
 
-/// A bar per model, its value written above it, and the ceiling as a black line.
+/// A horizontal bar per model, its name on the left and its value at its end, and the ceiling
+/// as a black line. Horizontal so that the names, one per line, never run into each other.
 fn bar_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -113,55 +135,55 @@ fn bar_chart<DB: DrawingBackend>(
 ) -> Result<(), Error> {
     // A discrete range includes its end: `0..n - 1` is n segments, a bar each.
     let n = bars.len().max(1);
-    let top = bars.iter().map(|b| b.value).chain(ideal).fold(0.0, f64::max).max(1e-3) * 1.15;
+    let right = bars.iter().map(|b| b.value).chain(ideal).fold(0.0, f64::max).max(1e-3) * 1.12;
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 18))
         .margin(12)
-        .x_label_area_size(30)
-        .y_label_area_size(60)
-        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)
+        .x_label_area_size(40)
+        .y_label_area_size(NAME_WIDTH)
+        .build_cartesian_2d(0.0..right, (0..n - 1).into_segmented())
         .map_err(fail)?;
+    // The first bar at the top: the table's order, read downwards.
+    let row = |i: usize| n - 1 - i;
     let label = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.model.clone()).unwrap_or_default(),
+        SegmentValue::CenterOf(at) => {
+            bars.get(n - 1 - at).map(|b| b.model.clone()).unwrap_or_default()
+        }
         _ => String::new(),
     };
     chart
         .configure_mesh()
-        .disable_x_mesh()
+        .disable_y_mesh()
         .light_line_style(WHITE)
-        .x_labels(n)
-        .x_label_formatter(&label)
-        .y_desc("wall s (median)")
+        .y_labels(n)
+        .y_label_formatter(&label)
+        .y_label_style((FONT, 14))
+        .x_desc(match ideal {
+            Some(ideal) => format!("wall s (median); the black line: the ceiling, {ideal:.2} s"),
+            None => "wall s (median)".into(),
+        })
         .draw()
         .map_err(fail)?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, b)| {
-            let corners = [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), b.value)];
+            let corners =
+                [(0.0, SegmentValue::Exact(row(i))), (b.value, SegmentValue::Exact(row(i) + 1))];
             let mut bar = Rectangle::new(corners, Palette99::pick(b.color).filled());
-            bar.set_margin(0, 0, 14, 14);
+            bar.set_margin(4, 4, 0, 0);
             bar
         }))
         .map_err(fail)?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, b)| {
-            let at = (SegmentValue::CenterOf(i), b.value + top * 0.04);
-            Text::new(format!("{:.2}", b.value), at, (FONT, 13).into_font().color(&BLACK))
+            let at = (b.value + right * 0.01, SegmentValue::CenterOf(row(i)));
+            let style =
+                (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+            Text::new(format!("{:.2}", b.value), at, style)
         }))
         .map_err(fail)?;
     if let Some(ideal) = ideal {
-        let ends = [(SegmentValue::Exact(0), ideal), (SegmentValue::Last, ideal)];
-        chart
-            .draw_series(LineSeries::new(ends, BLACK.stroke_width(2)))
-            .map_err(fail)?
-            .label(format!("ceiling {ideal:.2} s"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(fail)?;
+        let ends = [(ideal, SegmentValue::Exact(0)), (ideal, SegmentValue::Last)];
+        chart.draw_series(LineSeries::new(ends, BLACK.stroke_width(2))).map_err(fail)?;
     }
     Ok(())
 }
@@ -257,5 +279,35 @@ mod tests {
         for text in ["cpu-bound", "threads", "callback", "3.25", "sweep: peak RSS", "--max-tasks"] {
             assert!(svg.contains(text), "{text} missing");
         }
+    }
+
+    /// A dozen contenders' names are a line each: no two names' labels share a line or come
+    /// closer than the font's height.
+    #[test]
+    fn names_do_not_overlap() {
+        let path = std::env::temp_dir().join(format!("benches-names-{}.svg", std::process::id()));
+        let names: Vec<String> = (0..12).map(|i| format!("contender-number-{i:02}")).collect();
+        let bars = names
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Point { model: m.clone(), color: i, value: 1.0 + i as f64 })
+            .collect();
+        draw(&path, &[Chart::Bars { title: "twelve".into(), bars, ideal: Some(2.0) }]).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // Each name's <text ... y="Y" ...>name</text>.
+        let mut ys: Vec<f64> = names
+            .iter()
+            .map(|name| {
+                let end = svg.find(&format!(">\n{name}\n</text>")).expect(name);
+                let tag = &svg[svg[..end].rfind("<text").unwrap()..end];
+                let y = tag.split(" y=\"").nth(1).unwrap();
+                y[..y.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        // The first contender is on top.
+        assert!(ys[0] < ys[11], "{ys:?}");
+        ys.sort_by(f64::total_cmp);
+        assert!(ys.windows(2).all(|w| w[1] - w[0] >= 14.0), "{ys:?}");
     }
 }

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::ceiling::fetch_only;
 use crate::check::Reference;
+use crate::measure::KERNEL_STACK_KIB;
 use crate::models::PEERS;
 use crate::models::Program;
 use crate::record::{Kind, RunRecord};
@@ -148,7 +149,8 @@ impl Session<'_> {
         shown_name(self.scenario.name, self.options.ca_file.is_some())
     }
 
-    /// Runs `model` once at `max_tasks` (a baseline: with `--max-pages 1`), checks its report,
+    /// Runs `model` once at `max_tasks` (a baseline, recorded at that level: one task and
+    /// `--max-pages 1`, the program before it has workers or fetches), checks its report,
     /// prints the problems of a wrong one at once, and records it.
     fn run(
         &mut self,
@@ -165,7 +167,7 @@ impl Session<'_> {
         let (compare, bin_dir) = (&self.options.compare, &self.options.bin_dir);
         let max_pages = baseline.then_some(1);
         let ca_file = self.options.ca_file.as_deref();
-        let crawl = (max_tasks, max_pages);
+        let crawl = (if baseline { 1 } else { max_tasks }, max_pages);
         let polite = self.scenario.polite;
         let out = run_model(compare, bin_dir, model, &self.root, crawl, ca_file, polite)?;
         // A site that died mid-run would make any model look wrong: stop the scenario instead.
@@ -343,8 +345,13 @@ pub fn run_scenario(
         };
         if scenario.rss_per_fetch {
             notes.push(format!(
-                "RSS/fetch = (peak RSS - peak RSS of a --max-pages 1 run at --max-tasks \
-                 {max_tasks}) / {max_tasks}"
+                "RSS/fetch = (peak RSS - peak RSS of a --max-tasks 1 --max-pages 1 run) / \
+                 {max_tasks}: a task, its worker (a thread or a future) and its fetch"
+            ));
+            notes.push(format!(
+                "kernel/fetch = the same for kernel stacks ({KERNEL_STACK_KIB} KiB a thread), page \
+                 tables (VmPTE) and half the machine's socket memory growth (slab + TCP \
+                 buffers; the other half is the test site's end); total = RSS + kernel"
             ));
         }
         if let Some(name) = session.reference.peer() {

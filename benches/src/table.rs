@@ -1,7 +1,7 @@
 //! [`Table`]: the results as a fixed-width text table (one line per model, columns that line up
 //! in a terminal and in a README's code block) or as a Markdown table.
 
-use crate::stats::Summary;
+use crate::stats::{Summary, fit};
 
 /// Which side of its column a cell sticks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +118,9 @@ pub fn scenario_table(
     ideal: Option<f64>,
 ) -> Table {
     use Align::{Left, Right};
-    let columns = vec![
+    // Kernel and total memory per fetch where there are baselines to count them from.
+    let per_fetch = summaries.iter().any(|s| s.baseline.is_some());
+    let mut columns = vec![
         Column::new("model", 20, Left),
         Column::new("pages", 6, Right),
         Column::new("wall s", 7, Right),
@@ -127,15 +129,22 @@ pub fn scenario_table(
         Column::new("CPU µs/page", 11, Right),
         Column::new("peak RSS MB", 11, Right),
         Column::new("RSS/fetch KiB", 13, Right),
+    ];
+    if per_fetch {
+        columns.push(Column::new("kernel/fetch KiB", 16, Right));
+        columns.push(Column::new("total/fetch KiB", 15, Right));
+    }
+    columns.extend([
         Column::new("threads", 7, Right),
         Column::new("ideal s", 7, Right),
         Column::new("ideal/actual", 12, Right),
         Column::new("oracle", 8, Right),
-    ];
+    ]);
+    let kib = |k: Option<f64>| k.map_or("-".into(), |k| format!("{k:.1}"));
     let rows = summaries
         .iter()
         .map(|s| {
-            vec![
+            let mut row = vec![
                 s.model.clone(),
                 s.pages.to_string(),
                 format!("{:.3}", s.wall_secs),
@@ -143,12 +152,19 @@ pub fn scenario_table(
                 format!("{:.2}", s.cpu_secs),
                 format!("{:.1}", s.cpu_us_per_page()),
                 format!("{:.1}", s.max_rss_kib / 1024.0),
-                s.rss_per_fetch_kib(max_tasks).map_or("-".into(), |k| format!("{k:.1}")),
+                kib(s.rss_per_fetch_kib(max_tasks)),
+            ];
+            if per_fetch {
+                row.push(kib(s.kernel_per_fetch_kib(max_tasks)));
+                row.push(kib(s.total_per_fetch_kib(max_tasks)));
+            }
+            row.extend([
                 format!("{:.0}", s.peak_threads),
                 ideal.map_or("-".into(), |i| format!("{i:.3}")),
                 ratio(ideal, s.wall_secs),
                 verdict(s.ok).into(),
-            ]
+            ]);
+            row
         })
         .collect();
     Table { title, columns, rows, notes: Vec::new() }
@@ -206,8 +222,10 @@ fn tls_cost_row(plain: &Summary, tls: &Summary, max_tasks: usize) -> Vec<String>
     ]
 }
 
-/// The sweep's summary: a row per model, its pages/s and peak RSS at each `--max-tasks`.
-/// `levels` is each level with its summaries.
+/// The sweep's summary: a row per model, its pages/s and peak RSS at each `--max-tasks`, and
+/// memory as a slope: the least-squares line of peak RSS (and of RSS plus kernel memory)
+/// against the connections open at the peak, over the levels, with the points' RMS distance
+/// from it. `levels` is each level with its summaries.
 pub fn sweep_table(title: String, levels: &[(usize, Vec<Summary>)]) -> Table {
     let mut columns = vec![Column::new("model", 20, Align::Left)];
     for (n, _) in levels {
@@ -216,6 +234,10 @@ pub fn sweep_table(title: String, levels: &[(usize, Vec<Summary>)]) -> Table {
     for (n, _) in levels {
         columns.push(Column::new(&format!("RSS MB @{n}"), 8, Align::Right));
     }
+    columns.push(Column::new("RSS KiB/conn", 12, Align::Right));
+    columns.push(Column::new("± MB", 6, Align::Right));
+    columns.push(Column::new("total KiB/conn", 14, Align::Right));
+    columns.push(Column::new("± MB", 6, Align::Right));
     columns.push(Column::new("oracle", 8, Align::Right));
     let mut models: Vec<&str> = Vec::new();
     for s in levels.iter().flat_map(|(_, sums)| sums) {
@@ -224,23 +246,33 @@ pub fn sweep_table(title: String, levels: &[(usize, Vec<Summary>)]) -> Table {
         }
     }
     let find = |model: &str, sums: &'_ [Summary]| sums.iter().find(|s| s.model == model).cloned();
-    let rows =
-        models
-            .iter()
-            .map(|&model| {
-                let at: Vec<Option<Summary>> =
-                    levels.iter().map(|(_, sums)| find(model, sums)).collect();
-                let mut row = vec![model.to_string()];
-                row.extend(at.iter().map(|s| {
+    let rows = models
+        .iter()
+        .map(|&model| {
+            let at: Vec<Option<Summary>> =
+                levels.iter().map(|(_, sums)| find(model, sums)).collect();
+            let mut row = vec![model.to_string()];
+            row.extend(
+                at.iter().map(|s| {
                     s.as_ref().map_or("-".into(), |s| format!("{:.0}", s.pages_per_sec()))
-                }));
-                row.extend(at.iter().map(|s| {
-                    s.as_ref().map_or("-".into(), |s| format!("{:.1}", s.max_rss_kib / 1024.0))
-                }));
-                row.push(verdict(at.iter().flatten().all(|s| s.ok)).into());
-                row
-            })
-            .collect();
+                }),
+            );
+            row.extend(at.iter().map(|s| {
+                s.as_ref().map_or("-".into(), |s| format!("{:.1}", s.max_rss_kib / 1024.0))
+            }));
+            for y in [|s: &Summary| s.max_rss_kib, |s: &Summary| s.max_rss_kib + s.kernel_kib] {
+                let points: Vec<(f64, f64)> =
+                    at.iter().flatten().filter_map(|s| Some((s.in_flight()?, y(s)))).collect();
+                match fit(&points) {
+                    Some(f) => row
+                        .extend([format!("{:.1}", f.slope), format!("{:.1}", f.residual / 1024.0)]),
+                    None => row.extend(["-".into(), "-".into()]),
+                }
+            }
+            row.push(verdict(at.iter().flatten().all(|s| s.ok)).into());
+            row
+        })
+        .collect();
     Table { title, columns, rows, notes: Vec::new() }
 }
 
@@ -260,6 +292,7 @@ fn verdict(ok: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::Baseline;
 
     fn summary(model: &str, ok: bool) -> Summary {
         Summary {
@@ -270,7 +303,9 @@ mod tests {
             cpu_secs: 4.5,
             max_rss_kib: 48_128.0,
             peak_threads: 101.0,
-            baseline_rss_kib: Some(8_192.0),
+            kernel_kib: 1_000.0,
+            peak_fds: 110.0,
+            baseline: Some(Baseline { rss_kib: 8_192.0, kernel_kib: 100.0, fds: 10.0 }),
             ok,
         }
     }
@@ -291,8 +326,8 @@ mod tests {
         assert_eq!(
             cells,
             [
-                "threads", "12098", "3.316", "3648", "4.50", "372.0", "47.0", "399.4", "101",
-                "2.420", "0.73", "ok"
+                "threads", "12098", "3.316", "3648", "4.50", "372.0", "47.0", "399.4", "9.0",
+                "408.4", "101", "2.420", "0.73", "ok"
             ]
         );
         assert!(lines[4].ends_with("MISMATCH"), "{}", lines[4]);
@@ -308,10 +343,12 @@ mod tests {
     #[test]
     fn absent_values_are_dashes() {
         let mut s = summary("callback", true);
-        s.baseline_rss_kib = None;
+        s.baseline = None;
         let table = scenario_table("docs @ 10".into(), &[s], 10, None);
         let cells = &table.rows[0];
         assert_eq!((cells[7].as_str(), cells[9].as_str(), cells[10].as_str()), ("-", "-", "-"));
+        // No baseline anywhere: no kernel or total column either.
+        assert!(table.columns.iter().all(|c| !c.header.contains("kernel")));
     }
 
     /// Markdown: a heading, a header row, an alignment row, a row per model, notes as a list.
@@ -328,18 +365,35 @@ mod tests {
         assert_eq!(lines.last(), Some(&"- ceiling: none"));
     }
 
-    /// The sweep has a row per model and a column per level, for pages/s and for memory.
+    /// The sweep has a row per model and a column per level, for pages/s and for memory, and
+    /// memory's slope against the connections open.
     #[test]
     fn sweep_summary() {
-        let levels =
-            vec![(1, vec![summary("threads", true)]), (10, vec![summary("threads", true)])];
+        let mut wide = summary("threads", true);
+        // 1,000 more connections than the first level (100), 20 MiB more RSS, 4 MiB more kernel.
+        (wide.peak_fds, wide.max_rss_kib, wide.kernel_kib) = (1_110.0, 68_608.0, 5_096.0);
+        let levels = vec![(1, vec![summary("threads", true)]), (10, vec![wide])];
         let table = sweep_table("sweep".into(), &levels);
         let headers: Vec<&str> = table.columns.iter().map(|c| c.header.as_str()).collect();
         assert_eq!(
             headers,
-            ["model", "pages/s @1", "pages/s @10", "RSS MB @1", "RSS MB @10", "oracle"]
+            [
+                "model",
+                "pages/s @1",
+                "pages/s @10",
+                "RSS MB @1",
+                "RSS MB @10",
+                "RSS KiB/conn",
+                "± MB",
+                "total KiB/conn",
+                "± MB",
+                "oracle"
+            ]
         );
-        assert_eq!(table.rows, [["threads", "3648", "3648", "47.0", "47.0", "ok"]]);
+        assert_eq!(
+            table.rows,
+            [["threads", "3648", "3648", "47.0", "67.0", "20.5", "0.0", "24.6", "0.0", "ok"]]
+        );
         let text = table.text();
         let widths: Vec<usize> = text.lines().skip(1).map(|l| l.chars().count()).collect();
         assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
