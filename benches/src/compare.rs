@@ -1,6 +1,7 @@
 //! [`compare`]: the whole of a `compare` run: find the binaries, print the header, run each
 //! scenario and print its tables as soon as it ends, then write the JSON file and the SVG.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use crate::chart::{self, Chart, Line, Point};
@@ -8,7 +9,7 @@ use crate::fresh::Built;
 use crate::harness::{self, ScenarioResult, run_scenario, steps};
 use crate::models::{self, MODELS, PEERS};
 use crate::record::write_json;
-use crate::scenario;
+use crate::scenario::{self, ScenarioName};
 use crate::site::TESTSITE;
 use crate::table::{Table, scenario_table, sweep_table, tls_cost_table};
 use crate::{Error, Machine, Model, RunProgress};
@@ -16,12 +17,12 @@ use crate::{Error, Machine, Model, RunProgress};
 /// What `compare`'s command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompareOptions {
-    /// `--scenario`: a name or `all`.
-    pub scenario: String,
-    /// `--runs`: runs per model, at least 1.
-    pub runs: usize,
-    /// `--models`: a comma-separated subset, or all.
-    pub models: Option<String>,
+    /// `--scenario`: one, or `all`.
+    pub scenario: ScenarioName,
+    /// `--runs`: runs per model.
+    pub runs: NonZeroUsize,
+    /// `--models`: some of the contenders (models or peers), or every model.
+    pub models: Option<Vec<Model>>,
     /// `--markdown`: Markdown tables instead of fixed-width text.
     pub markdown: bool,
     /// `--json FILE`: every run's raw numbers.
@@ -39,17 +40,9 @@ pub struct CompareOptions {
 
 /// Runs the comparison, printing as it goes; `Ok(false)` when some run reported wrong.
 pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
-    let scenarios = scenario::select(&options.scenario)?;
-    let mut models = models::select(options.models.as_deref())?;
-    let mut peer_notes = Vec::new();
-    if options.peers {
-        let (installed, notes) = models::installed_peers();
-        models.extend(installed);
-        peer_notes = notes;
-    }
-    if options.runs == 0 {
-        return Err(Error::Usage("--runs must be at least 1".into()));
-    }
+    let scenarios = scenario::select(options.scenario);
+    let (models, peer_notes) = models::select(options.models.as_deref(), options.peers)?;
+    let runs = options.runs.get();
     let compare =
         std::env::current_exe().map_err(|e| Error::io("cannot find compare itself", e))?;
     let bin_dir = compare.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -73,7 +66,7 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
     let plans: Vec<harness::Plan> = transports
         .into_iter()
         .map(|ca_file| harness::Plan {
-            runs: options.runs,
+            runs,
             models: models.clone(),
             bin_dir: bin_dir.clone(),
             compare: compare.clone(),
@@ -108,11 +101,11 @@ pub fn compare(options: &CompareOptions) -> Result<bool, Error> {
                     }
                 }
             };
-            show(tables(&outcome, options.runs));
+            show(tables(&outcome, runs));
             pair.push(outcome);
         }
         if let [plain, tls] = &pair[..] {
-            show(tls_cost_tables(plain, tls, options.runs));
+            show(tls_cost_tables(plain, tls, runs));
         }
         outcomes.extend(pair);
     }

@@ -65,11 +65,8 @@ impl Program {
     }
 }
 
-/// Every model, in the order of the table. `ureq`/`reqwest`: the HTTP library its users would
-/// pick; `shared`: the workspace's own codec, which every model can run on, so that what differs
-/// between two `shared` rows is the model alone. `ct`/`mt`: tokio's current-thread or multi-thread
-/// runtime; `handmade`: the hand-made coroutine runtime (always on the shared codec).
-pub const MODELS: &[Model] = &[
+/// Every contender: the models, then the peers. `--models` takes any of their names.
+pub const CONTENDERS: &[Model] = &[
     Model { name: "threads-ureq", program: Program::Binary("threads"), args: &["--http", "ureq"] },
     Model {
         name: "threads-shared",
@@ -104,57 +101,72 @@ pub const MODELS: &[Model] = &[
         program: Program::Binary("coroutine"),
         args: &["--runtime", "handmade"],
     },
-];
-
-/// The peers: real crawlers of two of the styles, run by `--peers` where installed.
-pub const PEERS: &[Model] = &[
+    // The peers: real crawlers of the styles, run by `--peers` (or named in `--models`) where
+    // installed.
     // The chapter's own crawler, in its own language: coroutines on asyncio.
     Model { name: "python-aiohttp", program: Program::Python, args: &[] },
     // A real-world crawler of the thread style, in C.
     Model { name: "wget2", program: Program::Wget2, args: &[] },
 ];
 
-/// The models named in `list` (comma-separated, in the table's order), or all of them.
+/// How many of [`CONTENDERS`] are this workspace's models.
+const MODEL_COUNT: usize = 8;
+
+/// Every model, in the order of the table. `ureq`/`reqwest`: the HTTP library its users would
+/// pick; `shared`: the workspace's own codec, which every model can run on, so that what differs
+/// between two `shared` rows is the model alone. `ct`/`mt`: tokio's current-thread or multi-thread
+/// runtime; `handmade`: the hand-made coroutine runtime (always on the shared codec).
+pub const MODELS: &[Model] = CONTENDERS.split_at(MODEL_COUNT).0;
+
+/// The peers: real crawlers of each style, run by `--peers` where installed.
+pub const PEERS: &[Model] = CONTENDERS.split_at(MODEL_COUNT).1;
+
+/// `--models` takes the contenders' names, parsed by clap, which lists them under `--help`.
+impl clap::ValueEnum for Model {
+    fn value_variants<'a>() -> &'a [Self] {
+        CONTENDERS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name))
+    }
+}
+
+/// The contenders of `list` (in the table's order, each once), or every model; with `peers`,
+/// every peer installed here too. A peer named in `list` must be installed; one that `peers`
+/// brings and is not installed is left out, with a note (the second value).
 ///
 /// # Examples
 /// ```
-/// let picked = benches::models::select(Some("callback,threads-ureq")).unwrap();
+/// use benches::models::{CONTENDERS, select};
+/// let named = |n: &str| *CONTENDERS.iter().find(|m| m.name == n).unwrap();
+/// let (picked, _) = select(Some(&[named("callback"), named("threads-ureq")]), false).unwrap();
 /// assert_eq!(picked.iter().map(|m| m.name).collect::<Vec<_>>(), ["threads-ureq", "callback"]);
-/// assert!(benches::models::select(Some("fibers")).is_err());
 /// ```
-pub fn select(list: Option<&str>) -> Result<Vec<Model>, Error> {
-    let Some(list) = list else {
-        return Ok(MODELS.to_vec());
+pub fn select(list: Option<&[Model]>, peers: bool) -> Result<(Vec<Model>, Vec<String>), Error> {
+    let mut picked: Vec<Model> = match list {
+        Some(list) => CONTENDERS.iter().filter(|m| list.contains(m)).copied().collect(),
+        None => MODELS.to_vec(),
     };
-    let wanted: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-    if let Some(unknown) = wanted.iter().find(|w| !MODELS.iter().any(|m| m.name == **w)) {
-        return Err(Error::Usage(format!(
-            "unknown model `{unknown}`; the models are: {}",
-            names().join(", ")
-        )));
+    if let Some(missing) = picked.iter().find_map(|m| m.program.missing()) {
+        return Err(Error::Usage(missing));
     }
-    if wanted.is_empty() {
-        return Err(Error::Usage("--models names no model".into()));
-    }
-    Ok(MODELS.iter().filter(|m| wanted.contains(&m.name)).copied().collect())
-}
-
-/// The names of every model, for messages and `--help`.
-pub fn names() -> Vec<&'static str> {
-    MODELS.iter().map(|m| m.name).collect()
-}
-
-/// The peers installed here, and a note for each that is not (skipped, never a failure).
-pub fn installed_peers() -> (Vec<Model>, Vec<String>) {
-    let mut peers = Vec::new();
     let mut notes = Vec::new();
-    for peer in PEERS {
-        match peer.program.missing() {
-            None => peers.push(*peer),
-            Some(why) => notes.push(format!("peer {} skipped: {why}", peer.name)),
+    if peers {
+        for peer in PEERS {
+            if picked.contains(peer) {
+                continue;
+            }
+            match peer.program.missing() {
+                None => picked.push(*peer),
+                Some(why) => notes.push(format!("peer {} skipped: {why}", peer.name)),
+            }
         }
     }
-    (peers, notes)
+    if picked.is_empty() {
+        return Err(Error::Usage("--models names no model".into()));
+    }
+    Ok((picked, notes))
 }
 
 impl Model {
@@ -188,12 +200,21 @@ mod tests {
         assert!(MODELS.iter().all(|m| !m.is_peer()) && PEERS.iter().all(Model::is_peer));
     }
 
-    /// With no list every model runs; an empty list is refused, not taken as "none".
+    /// With no list every model runs; an empty list is refused, not taken as "none"; a name
+    /// given twice runs once; clap takes every contender's name and no other.
     #[test]
     fn select_all_or_some() {
-        assert_eq!(select(None).unwrap().len(), MODELS.len());
-        assert!(select(Some(" , ")).is_err());
-        let one = select(Some("coroutine-mt-shared")).unwrap();
+        use clap::ValueEnum;
+        assert_eq!(select(None, false).unwrap().0.len(), MODELS.len());
+        assert!(select(Some(&[]), false).is_err());
+        let mt = Model::from_str("coroutine-mt-shared", false).unwrap();
+        let (one, notes) = select(Some(&[mt, mt]), false).unwrap();
+        assert_eq!(one.len(), 1);
         assert_eq!(one[0].args, ["--runtime", "multi-thread", "--http", "shared"]);
+        assert!(notes.is_empty());
+        assert!(Model::from_str("fibers", false).is_err());
+        assert_eq!(Model::value_variants().len(), MODELS.len() + PEERS.len());
+        assert_eq!(MODELS.len(), MODEL_COUNT);
+        assert!(MODELS.iter().all(|m| !m.is_peer()));
     }
 }

@@ -6,12 +6,6 @@ use std::time::Duration;
 
 use testsite::{Latency, SiteSpec};
 
-use crate::Error;
-
-/// The scenario `compare` runs with no `--scenario`: it finishes in well under a minute on two
-/// cores with the default three runs.
-pub const DEFAULT_SCENARIO: &str = "few-active";
-
 /// `cpu-bound`: pages, their size, and the fetches in flight. 10,000 pages of 8 KiB (about
 /// 12,000 URLs and 80 MB of HTML to parse) and no latency: the crawl is bound by parsing.
 pub const CPU_BOUND_PAGES: usize = 10_000;
@@ -183,12 +177,63 @@ pub struct Scenario {
     pub polite: Option<Polite>,
 }
 
+/// What `--scenario` takes: a scenario's name, or `all`. The list `--help` shows, and the
+/// only list of scenarios there is: [`scenarios`] is built from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScenarioName {
+    /// No latency, 8 KiB pages: the CPU each model spends
+    CpuBound,
+    /// No latency, four fetches in flight
+    FewActive,
+    /// A new connection for every request
+    Handshakes,
+    /// 50 ms a request, 1,000 in flight
+    Sleepy,
+    /// 1 s a request, 10,000 in flight: memory per waiting fetch
+    C10k,
+    /// 10 ms a request, 1 to 10,000 tasks
+    Sweep,
+    /// Four hosts, --max-per-host and --delay
+    Polite,
+    /// The Rust documentation, real pages
+    Docs,
+    /// A smoke test of a few hundred pages
+    Tiny,
+    /// Every scenario but tiny
+    All,
+}
+
+impl ScenarioName {
+    /// The name, as `--scenario` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScenarioName::CpuBound => "cpu-bound",
+            ScenarioName::FewActive => "few-active",
+            ScenarioName::Handshakes => "handshakes",
+            ScenarioName::Sleepy => "sleepy",
+            ScenarioName::C10k => "c10k",
+            ScenarioName::Sweep => "sweep",
+            ScenarioName::Polite => "polite",
+            ScenarioName::Docs => "docs",
+            ScenarioName::Tiny => "tiny",
+            ScenarioName::All => "all",
+        }
+    }
+}
+
 /// Every scenario, in the order `all` runs them (`tiny` last; `all` leaves it out).
 pub fn scenarios() -> Vec<Scenario> {
+    use clap::ValueEnum;
+    ScenarioName::value_variants().iter().filter_map(|&name| scenario(name)).collect()
+}
+
+/// The scenario of that name (`None` for `all`).
+fn scenario(pick: ScenarioName) -> Option<Scenario> {
+    let name = pick.as_str();
     let generated = |pages, latency_ms| SiteSource::Generated(Generated::new(pages, latency_ms));
-    vec![
-        Scenario {
-            name: "cpu-bound",
+    Some(match pick {
+        ScenarioName::CpuBound => Scenario {
+            name,
             about: "no latency, 8 KiB pages: CPU bounds the crawl; ceiling = fetch-only pass",
             site: SiteSource::Generated(Generated {
                 page_size: CPU_BOUND_PAGE_SIZE,
@@ -199,8 +244,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
-        Scenario {
-            name: "few-active",
+        ScenarioName::FewActive => Scenario {
+            name,
             about: "no latency, four fetches in flight: each model's cost per URL",
             site: generated(FEW_ACTIVE_PAGES, 0),
             max_tasks: vec![FEW_ACTIVE_TASKS],
@@ -208,8 +253,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
-        Scenario {
-            name: "handshakes",
+        ScenarioName::Handshakes => Scenario {
+            name,
             about: "no latency, a new connection for every request: the cost of a connection \
                     (run it with and without --tls: the difference is a TLS handshake's)",
             site: SiteSource::Generated(Generated {
@@ -221,8 +266,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
-        Scenario {
-            name: "sleepy",
+        ScenarioName::Sleepy => Scenario {
+            name,
             about: "50 ms a request, 1,000 in flight: waiting dominates; ceiling = the oracle's ideal",
             site: generated(SLEEPY_PAGES, SLEEPY_LATENCY_MS),
             max_tasks: vec![SLEEPY_TASKS],
@@ -230,8 +275,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
-        Scenario {
-            name: "c10k",
+        ScenarioName::C10k => Scenario {
+            name,
             about: "1 s per request, 10,000 fetches in flight: the memory of a waiting fetch",
             site: generated(C10K_PAGES, C10K_LATENCY_MS),
             max_tasks: vec![C10K_TASKS],
@@ -239,8 +284,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: true,
             polite: None,
         },
-        Scenario {
-            name: "sweep",
+        ScenarioName::Sweep => Scenario {
+            name,
             about: "10 ms a request, 1 to 10,000 tasks: throughput and memory against concurrency",
             site: generated(SWEEP_PAGES, SWEEP_LATENCY_MS),
             max_tasks: SWEEP_TASKS.to_vec(),
@@ -248,8 +293,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: true,
             polite: None,
         },
-        Scenario {
-            name: "polite",
+        ScenarioName::Polite => Scenario {
+            name,
             about: "4 hosts (ports), --max-per-host 2 --delay 0.05, 20 ms a request: a URL waiting \
                     for its host must not hold a task; ceiling = the polite oracle's ideal",
             site: SiteSource::Generated(Generated {
@@ -261,8 +306,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: Some(POLITE),
         },
-        Scenario {
-            name: "docs",
+        ScenarioName::Docs => Scenario {
+            name,
             about: "the Rust documentation from disk: real pages, models checked against each other",
             site: SiteSource::RustDocs,
             max_tasks: vec![DOCS_TASKS],
@@ -270,8 +315,8 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
-        Scenario {
-            name: "tiny",
+        ScenarioName::Tiny => Scenario {
+            name,
             about: "a smoke test: a few hundred pages, no latency",
             site: generated(TINY_PAGES, 0),
             max_tasks: vec![TINY_TASKS],
@@ -279,23 +324,17 @@ pub fn scenarios() -> Vec<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
-    ]
+        ScenarioName::All => return None,
+    })
 }
 
-/// The scenarios `--scenario name` asks for: one by name, or `all` (every one but `tiny`, which
-/// only says the harness works).
-pub fn select(name: &str) -> Result<Vec<Scenario>, Error> {
-    let all = scenarios();
-    if name == "all" {
-        return Ok(all.into_iter().filter(|s| s.name != "tiny").collect());
+/// The scenarios `--scenario` asks for: one, or `all` (every one but `tiny`, which only says
+/// the harness works).
+pub fn select(pick: ScenarioName) -> Vec<Scenario> {
+    match scenario(pick) {
+        Some(one) => vec![one],
+        None => scenarios().into_iter().filter(|s| s.name != "tiny").collect(),
     }
-    let names: Vec<&str> = all.iter().map(|s| s.name).collect();
-    all.iter().find(|s| s.name == name).cloned().map(|s| vec![s]).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown scenario `{name}`; the scenarios are: {}, all",
-            names.join(", ")
-        ))
-    })
 }
 
 /// The toolchain's documentation folder, `$(rustc --print sysroot)/share/doc/rust/html`, if the
@@ -336,15 +375,19 @@ mod tests {
         assert!(pages(&get("tiny")).pages < 1_000);
     }
 
-    /// `all` runs every scenario but the smoke test; a bad name lists the good ones.
+    /// `all` runs every scenario but the smoke test; a name, its scenario; the names are
+    /// clap's (what `--help` lists and the command line takes).
     #[test]
     fn select_by_name() {
-        let all = select("all").unwrap();
+        use clap::ValueEnum;
+        let all = select(ScenarioName::All);
         assert_eq!(all.len(), scenarios().len() - 1);
         assert!(all.iter().all(|s| s.name != "tiny"));
-        assert_eq!(select(DEFAULT_SCENARIO).unwrap()[0].name, "few-active");
-        let err = select("nope").unwrap_err().to_string();
-        assert!(err.contains("cpu-bound") && err.contains("all"), "{err}");
+        assert_eq!(select(ScenarioName::FewActive)[0].name, "few-active");
+        for name in ScenarioName::value_variants() {
+            assert_eq!(name.to_possible_value().unwrap().get_name(), name.as_str());
+        }
+        assert!(ScenarioName::from_str("nope", false).is_err());
     }
 
     /// The spec is the `testsite` binary's: its defaults but for pages, seed and latency.

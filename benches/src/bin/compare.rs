@@ -9,29 +9,30 @@
 //! `--measure -- CMD...` (the measuring process) and `--serve-site ...` (a site server).
 
 use std::ffi::OsString;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use benches::{CompareOptions, Error, MEASURE_FLAG, SERVE_FLAG, scenario};
+use benches::scenario::ScenarioName;
+use benches::{CompareOptions, Error, MEASURE_FLAG, Model, SERVE_FLAG};
 use clap::Parser;
+use clap::error::ErrorKind;
 
 /// Run every crawler model on the same scenarios, each run in its own process, checked against
 /// the test site's oracle, and print the medians.
 #[derive(Debug, Parser)]
 // Named here: clap would name it after its package, `benches`.
-#[command(name = "compare", version, after_help = after_help())]
+#[command(name = "compare", version)]
 struct Cli {
-    /// The scenario: cpu-bound, few-active, handshakes, sleepy, c10k, sweep, polite, docs, tiny,
-    /// or all
-    /// (all but tiny).
-    #[arg(long, default_value = scenario::DEFAULT_SCENARIO)]
-    scenario: String,
+    /// The scenario.
+    #[arg(long, value_enum, default_value_t = ScenarioName::FewActive)]
+    scenario: ScenarioName,
     /// Runs per model (interleaved); the table shows medians.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
-    runs: u32,
-    /// Only these models, comma-separated (see below).
-    #[arg(long, value_name = "A,B")]
-    models: Option<String>,
+    #[arg(long, default_value = "3")]
+    runs: NonZeroUsize,
+    /// Only these contenders, comma-separated (a peer named here must be installed).
+    #[arg(long, value_name = "A,B", value_enum, value_delimiter = ',', num_args = 1)]
+    models: Option<Vec<Model>>,
     /// Print Markdown tables instead of fixed-width text.
     #[arg(long)]
     markdown: bool,
@@ -56,16 +57,6 @@ struct Cli {
     tls_cost: bool,
 }
 
-/// The models, listed under `--help`.
-fn after_help() -> String {
-    let peers: Vec<&str> = benches::models::PEERS.iter().map(|m| m.name).collect();
-    format!(
-        "Models: {}\nPeers (--peers): {}",
-        benches::models::names().join(", "),
-        peers.join(", ")
-    )
-}
-
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     match args.get(1).and_then(|a| a.to_str()) {
@@ -73,10 +64,28 @@ fn main() -> ExitCode {
         Some(SERVE_FLAG) => return benches::serve_main(&args[1..]),
         _ => {}
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) => {
+            // clap's first paragraph on one line (the good values included), as the crawlers
+            // print a bad flag.
+            let text = e.render().to_string();
+            let first: Vec<&str> = text
+                .lines()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("{} (see --help)", first.join(" "));
+            return ExitCode::from(2);
+        }
+    };
     let options = CompareOptions {
         scenario: cli.scenario,
-        runs: cli.runs as usize,
+        runs: cli.runs,
         models: cli.models,
         markdown: cli.markdown,
         json: cli.json,
@@ -104,17 +113,35 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use benches::scenario::ScenarioName;
+    use clap::{CommandFactory, Parser};
 
     use super::Cli;
 
-    /// `compare --help` names every scenario there is.
+    /// `compare --help` names every scenario and every contender there is.
     #[test]
-    fn help_names_every_scenario() {
-        let help = Cli::command().render_help().to_string();
+    fn help_names_everything() {
+        let help = Cli::command().render_long_help().to_string();
         for scenario in benches::scenario::scenarios() {
             assert!(help.contains(scenario.name), "--help leaves out {}", scenario.name);
         }
+        for model in benches::models::CONTENDERS {
+            assert!(help.contains(model.name), "--help leaves out {}", model.name);
+        }
+    }
+
+    /// Lists are clap's: a comma-separated `--models`, a bad name refused, `--runs 0` refused.
+    #[test]
+    fn parsed_by_clap() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["compare"], args].concat());
+        let cli = parse(&["--models", "callback,wget2", "--scenario", "c10k"]).unwrap();
+        let names: Vec<&str> = cli.models.unwrap().iter().map(|m| m.name).collect();
+        assert_eq!(names, ["callback", "wget2"]);
+        assert_eq!(cli.scenario, ScenarioName::C10k);
+        assert_eq!(cli.runs.get(), 3);
+        assert!(parse(&["--models", "fibers"]).is_err());
+        assert!(parse(&["--scenario", "nope"]).is_err());
+        assert!(parse(&["--runs", "0"]).is_err());
     }
 
     /// `compare --version` names the binary, not the `benches` package it is built from.
