@@ -23,23 +23,41 @@ pub struct Model {
 pub enum Program {
     /// One of this workspace's binaries, found beside `compare` (the same build profile).
     Binary(&'static str),
-    /// The chapter's crawler in Python, asyncio and aiohttp ([`PYTHON_PEER`]), run by
-    /// `python3`. It keeps the contract, so its report is checked as a model's is.
-    Python,
+    /// A crawler in Python in `benches/peers/`, run by `python3`, that needs `module`
+    /// installed. It keeps the contract's command line and report.
+    Python {
+        /// The script, in this crate's source folder.
+        script: &'static str,
+        /// The module it cannot run without.
+        module: &'static str,
+        /// How to install it.
+        install: &'static str,
+    },
+    /// spider, the Rust crawler, through `benches/peers/spider/` ([`SPIDER_PEER`]), a Cargo
+    /// project of its own: the contract's command line, its pages mapped to records.
+    Spider,
     /// GNU wget2 (C, a thread per connection), from `PATH`. Its per-URL statistics give the
     /// URL and the status, so only those are checked.
     Wget2,
 }
 
-/// The Python peer's script, in this crate's source folder.
-pub const PYTHON_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/crawl.py");
+/// The chapter's crawler in Python: asyncio and aiohttp.
+pub const AIOHTTP_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/crawl.py");
+
+/// Scrapy, the Python crawler on Twisted, with a spider of ours.
+pub const SCRAPY_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/scrapy/crawl.py");
+
+/// The spider peer's binary, once built with `cargo build --release --locked --manifest-path
+/// benches/peers/spider/Cargo.toml` (as `.ci/run` does).
+pub const SPIDER_PEER: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/peers/spider/target/release/spider-peer");
 
 impl Program {
     /// This workspace's binary, if it is one.
     pub fn binary(&self) -> Option<&'static str> {
         match self {
             Program::Binary(name) => Some(name),
-            Program::Python | Program::Wget2 => None,
+            Program::Python { .. } | Program::Spider | Program::Wget2 => None,
         }
     }
 
@@ -57,8 +75,15 @@ impl Program {
         };
         match self {
             Program::Binary(_) => None,
-            Program::Python => (!works("python3", &["-c", "import aiohttp"]))
-                .then(|| "python3 with aiohttp is not installed (pip install aiohttp)".into()),
+            Program::Python { module, install, .. } => {
+                (!works("python3", &["-c", &format!("import {module}")]))
+                    .then(|| format!("python3 with {module} is not installed ({install})"))
+            }
+            Program::Spider => (!works(SPIDER_PEER, &["--version"])).then(|| {
+                "spider-peer is not built (cargo build --release --locked --manifest-path \
+                 benches/peers/spider/Cargo.toml)"
+                    .into()
+            }),
             Program::Wget2 => (!works("wget2", &["--version"]))
                 .then(|| "wget2 is not installed (apt-get install wget2)".into()),
         }
@@ -104,7 +129,27 @@ pub const CONTENDERS: &[Model] = &[
     // The peers: real crawlers of the styles, run by `--peers` (or named in `--models`) where
     // installed.
     // The chapter's own crawler, in its own language: coroutines on asyncio.
-    Model { name: "python-aiohttp", program: Program::Python, args: &[] },
+    Model {
+        name: "python-aiohttp",
+        program: Program::Python {
+            script: AIOHTTP_PEER,
+            module: "aiohttp",
+            install: "pip install aiohttp",
+        },
+        args: &[],
+    },
+    // The most used Python crawler: Twisted's reactor, the callback model in production.
+    Model {
+        name: "scrapy",
+        program: Program::Python {
+            script: SCRAPY_PEER,
+            module: "scrapy",
+            install: "pip install scrapy",
+        },
+        args: &[],
+    },
+    // The most used Rust crawler, on tokio.
+    Model { name: "spider", program: Program::Spider, args: &[] },
     // A real-world crawler of the thread style, in C.
     Model { name: "wget2", program: Program::Wget2, args: &[] },
 ];
@@ -180,8 +225,8 @@ impl Model {
     /// The fields its report can be checked on.
     pub fn fields(&self) -> crate::check::Fields {
         match self.program {
-            Program::Wget2 => crate::check::Fields::UrlAndStatus,
-            Program::Binary(_) | Program::Python => crate::check::Fields::All,
+            Program::Wget2 | Program::Spider => crate::check::Fields::UrlAndStatus,
+            Program::Binary(_) | Program::Python { .. } => crate::check::Fields::All,
         }
     }
 }

@@ -10,7 +10,7 @@ use shared::FetchStatistic;
 use url::Url;
 
 use crate::measure::{MEASURE_FLAG, Usage, split_usage};
-use crate::models::{PYTHON_PEER, Program};
+use crate::models::{Program, SPIDER_PEER};
 use crate::scenario::Polite;
 use crate::{Error, Model};
 
@@ -71,8 +71,12 @@ pub fn run_model(
             let args = model_args(model, root, max_tasks, max_pages, ca_file, polite);
             command.arg(bin_dir.join(name)).args(args);
         }
-        Program::Python => {
-            command.arg("python3").arg(PYTHON_PEER);
+        Program::Python { script, .. } => {
+            command.arg("python3").arg(script);
+            command.args(model_args(model, root, max_tasks, max_pages, ca_file, polite));
+        }
+        Program::Spider => {
+            command.arg(SPIDER_PEER);
             command.args(model_args(model, root, max_tasks, max_pages, ca_file, polite));
         }
         Program::Wget2 => {
