@@ -225,8 +225,10 @@ impl Model {
     /// The fields its report can be checked on.
     pub fn fields(&self) -> crate::check::Fields {
         match self.program {
-            Program::Wget2 | Program::Spider => crate::check::Fields::UrlAndStatus,
-            Program::Binary(_) | Program::Python { .. } => crate::check::Fields::All,
+            Program::Wget2 => crate::check::Fields::UrlAndStatus,
+            Program::Binary(_) | Program::Python { .. } | Program::Spider => {
+                crate::check::Fields::All
+            }
         }
     }
 }
