@@ -44,8 +44,7 @@ const COUNT_FDS_EVERY: u32 = 20;
 
 /// The kernel stack of one thread, KiB: `THREAD_SIZE` on x86-64 (and on arm64), allocated for
 /// every thread whatever it does. The task struct (about 6 KiB more, `task_struct` in
-/// `/proc/slabinfo`) is counted with the slab only for sockets, so not here: this figure is a
-/// floor.
+/// `/proc/slabinfo`) is slab, counted (halved) with the sockets.
 pub const KERNEL_STACK_KIB: u64 = 16;
 
 /// What the OS says one run of a model cost.
