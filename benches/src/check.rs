@@ -105,17 +105,6 @@ const EXAMPLES: usize = 3;
 
 /// The differences between a run's `records` and the `expected` ones, a line per kind; empty
 /// when the run is right. `expected` holds each URL once.
-///
-/// # Examples
-/// ```
-/// use testsite::Expected;
-/// let stat: shared::FetchStatistic = serde_json::from_str(r#"{"url":"http://h/","next_url":null,
-///     "status":200,"exception":null,"size":9,"content_type":"text/html","encoding":"utf-8",
-///     "num_urls":0,"num_new_urls":0}"#).unwrap();
-/// let expected = vec![Expected::of(&stat)];
-/// assert!(benches::check::check(&[stat.clone()], &expected).is_empty());
-/// assert_eq!(benches::check::check(&[stat.clone(), stat], &expected).len(), 1);
-/// ```
 pub fn check(records: &[FetchStatistic], expected: &[Expected]) -> Vec<String> {
     check_fields(records, expected, Fields::All)
 }

@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use crate::chart::{self, Chart, Line, Point};
 use crate::fresh::Built;
 use crate::harness::{self, ScenarioResult, run_scenario, steps};
+use crate::machine::Machine;
 use crate::models::{self, MODELS, PEERS};
+use crate::progress::RunProgress;
 use crate::record::write_json;
 use crate::scenario::{self, ScenarioName};
 use crate::site::TESTSITE;
 use crate::table::{Table, scenario_table, sweep_table, tls_cost_table};
-use crate::{Error, Machine, Model, RunProgress};
+use crate::{Error, Model};
 
 /// What `compare`'s command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

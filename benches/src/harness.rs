@@ -14,12 +14,13 @@ use crate::check::Reference;
 use crate::measure::KERNEL_STACK_KIB;
 use crate::models::PEERS;
 use crate::models::Program;
+use crate::progress::RunProgress;
 use crate::record::{Kind, RunRecord};
 use crate::runner::{RunOutput, run_model};
 use crate::scenario::{Ceiling, DOCS_ROOT, Polite, Scenario, SiteSource, docs_dir};
 use crate::site::{SiteProcess, command};
 use crate::stats::Summary;
-use crate::{Error, Model, RunProgress};
+use crate::{Error, Model};
 use shared::http::{Tls, read_ca_file};
 
 /// Fetch-only passes per round. The ceiling is the fastest of all of them, not their median: a

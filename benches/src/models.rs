@@ -33,7 +33,7 @@ pub enum Program {
         /// How to install it.
         install: &'static str,
     },
-    /// spider, the Rust crawler, through `benches/peers/spider/` ([`SPIDER_PEER`]), a Cargo
+    /// spider, the Rust crawler, through `benches/peers/spider/` (`SPIDER_PEER`), a Cargo
     /// project of its own: the contract's command line, its pages mapped to records.
     Spider,
     /// GNU wget2 (C, a thread per connection), from `PATH`. Its per-URL statistics give the
@@ -180,14 +180,6 @@ impl clap::ValueEnum for Model {
 /// The contenders of `list` (in the table's order, each once), or every model; with `peers`,
 /// every peer installed here too. A peer named in `list` must be installed; one that `peers`
 /// brings and is not installed is left out, with a note (the second value).
-///
-/// # Examples
-/// ```
-/// use benches::models::{CONTENDERS, select};
-/// let named = |n: &str| *CONTENDERS.iter().find(|m| m.name == n).unwrap();
-/// let (picked, _) = select(Some(&[named("callback"), named("threads-ureq")]), false).unwrap();
-/// assert_eq!(picked.iter().map(|m| m.name).collect::<Vec<_>>(), ["threads-ureq", "callback"]);
-/// ```
 pub fn select(list: Option<&[Model]>, peers: bool) -> Result<(Vec<Model>, Vec<String>), Error> {
     let mut picked: Vec<Model> = match list {
         Some(list) => CONTENDERS.iter().filter(|m| list.contains(m)).copied().collect(),
@@ -245,6 +237,14 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), MODELS.len() + PEERS.len());
         assert!(MODELS.iter().all(|m| !m.is_peer()) && PEERS.iter().all(Model::is_peer));
+    }
+
+    /// The contenders asked for run in the table's order, not the list's.
+    #[test]
+    fn select_keeps_the_tables_order() {
+        let named = |n: &str| *CONTENDERS.iter().find(|m| m.name == n).unwrap();
+        let (picked, _) = select(Some(&[named("callback"), named("threads-ureq")]), false).unwrap();
+        assert_eq!(picked.iter().map(|m| m.name).collect::<Vec<_>>(), ["threads-ureq", "callback"]);
     }
 
     /// With no list every model runs; an empty list is refused, not taken as "none"; a name

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::Error;
+use crate::machine::Machine;
 use crate::measure::Usage;
-use crate::{Error, Machine};
 
 /// What a run was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

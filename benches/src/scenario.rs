@@ -178,7 +178,7 @@ pub struct Scenario {
 }
 
 /// What `--scenario` takes: a scenario's name, or `all`. The list `--help` shows, and the
-/// only list of scenarios there is: [`scenarios`] is built from it.
+/// only list of scenarios there is: `scenarios()` is built from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScenarioName {
     /// No latency, 8 KiB pages: the CPU each model spends

@@ -6,13 +6,6 @@ use crate::record::{Kind, RunRecord};
 
 /// The median of `values` (the mean of the middle two for an even count); `None` when empty.
 /// A median, not a mean: one run slowed by a neighbour's build should not move the result.
-///
-/// # Examples
-/// ```
-/// assert_eq!(benches::stats::median(&[3.0, 1.0, 2.0]), Some(2.0));
-/// assert_eq!(benches::stats::median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
-/// assert_eq!(benches::stats::median(&[]), None);
-/// ```
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -153,14 +146,6 @@ pub struct Fit {
 }
 
 /// The least-squares line through `points` (x, y); `None` with fewer than two distinct x.
-///
-/// # Examples
-/// ```
-/// let fit = benches::stats::fit(&[(0.0, 1.0), (10.0, 21.0), (100.0, 201.0)]).unwrap();
-/// assert!((fit.slope - 2.0).abs() < 1e-9 && (fit.intercept - 1.0).abs() < 1e-9);
-/// assert!(fit.residual < 1e-9);
-/// assert!(benches::stats::fit(&[(5.0, 1.0), (5.0, 2.0)]).is_none());
-/// ```
 pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
     let n = points.len() as f64;
     let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
@@ -233,6 +218,23 @@ mod tests {
         assert!(!Summary::of(&records, "b", 100).unwrap().ok);
         assert_eq!(Summary::of(&records, "b", 100).unwrap().rss_per_fetch_kib(100), None);
         assert!(Summary::of(&records, "a", 10).is_none());
+    }
+
+    /// The middle value; the mean of the middle two; nothing of nothing.
+    #[test]
+    fn median_of_few() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+
+    /// Points on a line give that line and no residual; one x alone gives no line.
+    #[test]
+    fn fit_exact() {
+        let fit = fit(&[(0.0, 1.0), (10.0, 21.0), (100.0, 201.0)]).unwrap();
+        assert!((fit.slope - 2.0).abs() < 1e-9 && (fit.intercept - 1.0).abs() < 1e-9);
+        assert!(fit.residual < 1e-9);
+        assert!(super::fit(&[(5.0, 1.0), (5.0, 2.0)]).is_none());
     }
 
     /// A line through scattered points: the slope is the least-squares one, and the residual

@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use benches::measure::{MARKER, split_usage};
-use benches::{MODELS, SiteCommand, SiteProcess, StopBy};
+use benches::{MARKER, MODELS, PEERS, SiteCommand, SiteProcess, StopBy, split_usage};
 
 /// `compare` itself, built for this test.
 const COMPARE: &str = env!("CARGO_BIN_EXE_compare");
@@ -97,7 +96,7 @@ fn peers_run_where_installed() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status);
-    for peer in benches::models::PEERS {
+    for peer in PEERS {
         let row = stdout.lines().find(|l| l.split_whitespace().next() == Some(peer.name));
         let skipped = format!("peer {} skipped: ", peer.name);
         match row {

@@ -13,7 +13,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use benches::scenario::ScenarioName;
+use benches::ScenarioName;
 use benches::{CompareOptions, Error, MEASURE_FLAG, Model, SERVE_FLAG};
 use clap::Parser;
 use clap::error::ErrorKind;
@@ -113,8 +113,8 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use benches::scenario::ScenarioName;
-    use clap::{CommandFactory, Parser};
+    use benches::ScenarioName;
+    use clap::{CommandFactory, Parser, ValueEnum};
 
     use super::Cli;
 
@@ -122,10 +122,11 @@ mod tests {
     #[test]
     fn help_names_everything() {
         let help = Cli::command().render_long_help().to_string();
-        for scenario in benches::scenario::scenarios() {
-            assert!(help.contains(scenario.name), "--help leaves out {}", scenario.name);
+        for scenario in ScenarioName::value_variants() {
+            let name = scenario.to_possible_value().unwrap();
+            assert!(help.contains(name.get_name()), "--help leaves out {}", name.get_name());
         }
-        for model in benches::models::CONTENDERS {
+        for model in benches::CONTENDERS {
             assert!(help.contains(model.name), "--help leaves out {}", model.name);
         }
     }
