@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use spider::reqwest::{self, Certificate, redirect::Policy};
-use spider::tokio;
+
 use spider::url::Url;
 use spider::website::Website;
 
@@ -480,7 +480,7 @@ fn main() {
             std::process::exit(1)
         });
     let started = Instant::now();
-    let (records, duplicates, lagged) = runtime.block_on(crawl(&args, certs));
+    let (records, duplicates, lagged, interrupted) = runtime.block_on(crawl(&args, certs));
     let elapsed = started.elapsed().as_secs_f64();
     if lagged > 0 {
         eprintln!("error: the page subscription lagged: {lagged} pages of spider's were lost");
@@ -513,15 +513,22 @@ fn main() {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
-    std::process::exit(if lagged > 0 { 1 } else { 0 });
+    // The contract's Ctrl-C: what is done, then 130.
+    std::process::exit(if interrupted {
+        130
+    } else if lagged > 0 {
+        1
+    } else {
+        0
+    });
 }
 
-/// Crawls with spider; the records by URL, how many records came for a URL already recorded,
-/// and how many pages the subscription lost.
+/// Crawls with spider until it ends or Ctrl-C; the records by URL, how many records came for a
+/// URL already recorded, how many pages the subscription lost, and whether Ctrl-C stopped it.
 async fn crawl(
     args: &Args,
     certs: Option<Vec<Certificate>>,
-) -> (BTreeMap<String, Record>, usize, u64) {
+) -> (BTreeMap<String, Record>, usize, u64, bool) {
     let root = args.root.to_string();
     let root_host = args.root.host_str().unwrap_or_default().to_string();
     let mut website = Website::new(&root);
@@ -595,7 +602,11 @@ async fn crawl(
         (seen, lagged)
     });
 
-    website.crawl().await;
+    // Ctrl-C drops the crawl (its fetches with it); the pages already sent are reported.
+    let interrupted = tokio::select! {
+        _ = website.crawl() => false,
+        _ = tokio::signal::ctrl_c() => true,
+    };
     website.unsubscribe();
     let (seen, lagged) = receiver.await.unwrap_or_default();
 
@@ -633,5 +644,5 @@ async fn crawl(
             records.insert(s.record.url.clone(), s.record);
         }
     }
-    (records, duplicates, lagged)
+    (records, duplicates, lagged, interrupted)
 }
