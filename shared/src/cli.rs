@@ -161,24 +161,25 @@ where
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return Err(Exit { code: 0, message: e.render().to_string() });
         }
-        Err(e) => {
-            // clap's first paragraph, on one line: "error: ... <ROOT>..." without the usage.
-            let text = e.render().to_string();
-            let first: Vec<&str> = text
-                .lines()
-                .skip_while(|l| l.trim().is_empty())
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            return Err(Exit {
-                code: EXIT_USAGE,
-                message: format!("{} (see --help)", first.join(" ")),
-            });
-        }
+        Err(e) => return Err(Exit { code: EXIT_USAGE, message: usage_error_line(&e) }),
     };
     let config = Config::try_from(cli.args)
         .map_err(|e| Exit { code: EXIT_USAGE, message: format!("error: {e}") })?;
     Ok((config, cli.model))
+}
+
+/// A bad command line, as every binary of the workspace prints it: clap's first paragraph on
+/// one line ("error: ... <ROOT>...", the good values included, without the usage), then
+/// "(see --help)".
+pub fn usage_error_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    format!("{} (see --help)", first.join(" "))
 }
 
 /// The name of the program started as `program` (`argv[0]`): its file name without extension

@@ -69,18 +69,10 @@ fn main() -> ExitCode {
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             e.exit()
         }
+        // One line, as the crawlers print a bad flag.
         Err(e) => {
-            // clap's first paragraph on one line (the good values included), as the crawlers
-            // print a bad flag.
-            let text = e.render().to_string();
-            let first: Vec<&str> = text
-                .lines()
-                .skip_while(|l| l.trim().is_empty())
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            eprintln!("{} (see --help)", first.join(" "));
-            return ExitCode::from(2);
+            eprintln!("{}", shared::cli::usage_error_line(&e));
+            return ExitCode::from(shared::cli::EXIT_USAGE);
         }
     };
     let options = CompareOptions {
