@@ -68,16 +68,13 @@ pub fn run_model(
     let mut wget2 = None;
     match model.program {
         Program::Binary(name) => {
-            let args = model_args(model, root, max_tasks, max_pages, ca_file, polite);
-            command.arg(bin_dir.join(name)).args(args);
+            command.arg(bin_dir.join(name));
         }
         Program::Python { script, .. } => {
-            command.arg("python3").arg(script);
-            command.args(model_args(model, root, max_tasks, max_pages, ca_file, polite));
+            command.args(["python3", script]);
         }
         Program::Spider => {
             command.arg(SPIDER_PEER);
-            command.args(model_args(model, root, max_tasks, max_pages, ca_file, polite));
         }
         Program::Wget2 => {
             let run = Wget2Run::new()?;
@@ -87,6 +84,10 @@ pub fn run_model(
             }
             wget2 = Some(run);
         }
+    }
+    // Every program but wget2 keeps the contract's command line.
+    if wget2.is_none() {
+        command.args(model_args(model, root, max_tasks, max_pages, ca_file, polite));
     }
     let output = command
         .stdin(Stdio::null())
