@@ -1,13 +1,15 @@
 //! Throughput of the streaming scanner against the DOM extractor it replaces, on the checked-in
 //! pages plus (when installed) a sample of the Rust documentation.
 
+#[path = "baseline/mod.rs"]
+mod baseline;
 #[path = "../tests/support/files.rs"]
 mod files;
 #[path = "../tests/support/reference.rs"]
 mod reference;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use url::Url;
@@ -72,6 +74,36 @@ fn scan(corpus: &[(Url, Vec<u8>)]) -> usize {
         .sum()
 }
 
+/// The same, with the scanner as it was at commit 3bacc86 (`baseline/`).
+fn scan_baseline(corpus: &[(Url, Vec<u8>)]) -> usize {
+    corpus
+        .iter()
+        .map(|(page, body)| baseline::extract_bytes(page, body, encoding_rs::UTF_8).len())
+        .sum()
+}
+
+/// How many times faster today's scanner is than the baseline: the median of `rounds` timings
+/// of each over the whole corpus, taken in turn (baseline, today, baseline, ...) so that a
+/// machine whose speed drifts slows both alike.
+fn ratio_to_baseline(corpus: &[(Url, Vec<u8>)], rounds: usize) -> (f64, Duration, Duration) {
+    fn time(f: impl Fn() -> usize) -> Duration {
+        let start = Instant::now();
+        std::hint::black_box(f());
+        start.elapsed()
+    }
+    fn median(mut times: Vec<Duration>) -> Duration {
+        times.sort();
+        times[times.len() / 2]
+    }
+    let (mut before, mut now) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        before.push(time(|| scan_baseline(corpus)));
+        now.push(time(|| scan(corpus)));
+    }
+    let (before, now) = (median(before), median(now));
+    (before.as_secs_f64() / now.as_secs_f64(), before, now)
+}
+
 fn parse_links(c: &mut Criterion) {
     let corpus = corpus();
     let bytes: usize = corpus.iter().map(|(_, body)| body.len()).sum();
@@ -80,6 +112,7 @@ fn parse_links(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(bytes as u64));
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     group.bench_function("scanner", |b| b.iter(|| scan(&corpus)));
+    group.bench_function("scanner_3bacc86", |b| b.iter(|| scan_baseline(&corpus)));
     group.bench_function("scraper", |b| {
         b.iter(|| {
             corpus
@@ -103,6 +136,17 @@ fn parse_links(c: &mut Criterion) {
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     group.bench_function("scanner", |b| b.iter(|| scan(&corpus)));
     group.finish();
+    // Today's scanner against the one at 3bacc86, timed in turn in this run.
+    let (ratio, before, now) = ratio_to_baseline(&corpus, 21);
+    let mb = |time: Duration| bytes as f64 / 1e6 / time.as_secs_f64();
+    eprintln!(
+        "scanner against 3bacc86, medians of 21 interleaved rounds: {:.1} ms ({:.0} MB/s) \
+         against {:.1} ms ({:.0} MB/s): {ratio:.2}x",
+        now.as_secs_f64() * 1e3,
+        mb(now),
+        before.as_secs_f64() * 1e3,
+        mb(before),
+    );
 }
 
 criterion_group!(benches, parse_links);

@@ -61,59 +61,17 @@ pub(super) enum Name {
 }
 
 impl Name {
-    /// Classifies a lowercased tag name.
+    /// Classifies a lowercased tag name: one probe of [`TABLE`], built at compile time from
+    /// [`NAMES`], instead of comparing the name with each of them.
     pub(super) fn of(name: &[u8]) -> Name {
-        match name {
-            b"a" => Name::A,
-            b"area" => Name::Area,
-            b"link" => Name::Link,
-            b"base" => Name::Base,
-            b"basefont" => Name::Basefont,
-            b"bgsound" => Name::Bgsound,
-            b"meta" => Name::Meta,
-            b"title" => Name::Title,
-            b"textarea" => Name::Textarea,
-            b"style" => Name::Style,
-            b"xmp" => Name::Xmp,
-            b"iframe" => Name::Iframe,
-            b"noembed" => Name::Noembed,
-            b"noframes" => Name::Noframes,
-            b"script" => Name::Script,
-            b"plaintext" => Name::Plaintext,
-            b"noscript" => Name::Noscript,
-            b"template" => Name::Template,
-            b"head" => Name::Head,
-            b"html" => Name::Html,
-            b"body" => Name::Body,
-            b"frameset" => Name::Frameset,
-            b"br" => Name::Br,
-            b"p" => Name::P,
-            b"svg" => Name::Svg,
-            b"math" => Name::Math,
-            b"mglyph" => Name::Mglyph,
-            b"malignmark" => Name::Malignmark,
-            b"foreignobject" => Name::ForeignObject,
-            b"desc" => Name::Desc,
-            b"mi" => Name::Mi,
-            b"mo" => Name::Mo,
-            b"mn" => Name::Mn,
-            b"ms" => Name::Ms,
-            b"mtext" => Name::Mtext,
-            b"annotation-xml" => Name::AnnotationXml,
-            b"font" => Name::Font,
-            b"input" => Name::Input,
-            b"col" => Name::Col,
-            b"b" | b"big" | b"blockquote" | b"center" | b"code" | b"div" | b"dl" | b"em"
-            | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"i" | b"menu" | b"nobr" | b"ol"
-            | b"ruby" | b"s" | b"small" | b"span" | b"strong" | b"strike" | b"sub" | b"sup"
-            | b"tt" | b"u" | b"ul" | b"var" => Name::Breakout,
-            b"dd" | b"dt" | b"li" | b"listing" | b"pre" | b"table" => Name::BreakoutKiller,
-            b"embed" | b"hr" | b"img" => Name::BreakoutVoidKiller,
-            b"button" | b"applet" | b"marquee" | b"object" | b"select" => Name::Killer,
-            b"keygen" | b"wbr" | b"image" => Name::VoidKiller,
-            b"frame" | b"param" | b"source" | b"track" | b"caption" | b"colgroup" | b"tbody"
-            | b"td" | b"tfoot" | b"th" | b"thead" | b"tr" => Name::Void,
-            _ => Name::Other,
+        let Some(key) = key(name) else { return Name::Other };
+        let mut slot = slot_of(key);
+        loop {
+            match TABLE[slot] {
+                (0, _) => return Name::Other,
+                (k, name) if k == key => return name,
+                _ => slot = (slot + 1) % TABLE.len(),
+            }
         }
     }
 
@@ -220,6 +178,149 @@ impl Name {
     }
 }
 
+/// Every name with a rule, and its [`Name`].
+const NAMES: [(&[u8], Name); 98] = [
+    (b"a", Name::A),
+    (b"area", Name::Area),
+    (b"link", Name::Link),
+    (b"base", Name::Base),
+    (b"basefont", Name::Basefont),
+    (b"bgsound", Name::Bgsound),
+    (b"meta", Name::Meta),
+    (b"title", Name::Title),
+    (b"textarea", Name::Textarea),
+    (b"style", Name::Style),
+    (b"xmp", Name::Xmp),
+    (b"iframe", Name::Iframe),
+    (b"noembed", Name::Noembed),
+    (b"noframes", Name::Noframes),
+    (b"script", Name::Script),
+    (b"plaintext", Name::Plaintext),
+    (b"noscript", Name::Noscript),
+    (b"template", Name::Template),
+    (b"head", Name::Head),
+    (b"html", Name::Html),
+    (b"body", Name::Body),
+    (b"frameset", Name::Frameset),
+    (b"br", Name::Br),
+    (b"p", Name::P),
+    (b"svg", Name::Svg),
+    (b"math", Name::Math),
+    (b"mglyph", Name::Mglyph),
+    (b"malignmark", Name::Malignmark),
+    (b"foreignobject", Name::ForeignObject),
+    (b"desc", Name::Desc),
+    (b"mi", Name::Mi),
+    (b"mo", Name::Mo),
+    (b"mn", Name::Mn),
+    (b"ms", Name::Ms),
+    (b"mtext", Name::Mtext),
+    (b"annotation-xml", Name::AnnotationXml),
+    (b"font", Name::Font),
+    (b"input", Name::Input),
+    (b"col", Name::Col),
+    (b"b", Name::Breakout),
+    (b"big", Name::Breakout),
+    (b"blockquote", Name::Breakout),
+    (b"center", Name::Breakout),
+    (b"code", Name::Breakout),
+    (b"div", Name::Breakout),
+    (b"dl", Name::Breakout),
+    (b"em", Name::Breakout),
+    (b"h1", Name::Breakout),
+    (b"h2", Name::Breakout),
+    (b"h3", Name::Breakout),
+    (b"h4", Name::Breakout),
+    (b"h5", Name::Breakout),
+    (b"h6", Name::Breakout),
+    (b"i", Name::Breakout),
+    (b"menu", Name::Breakout),
+    (b"nobr", Name::Breakout),
+    (b"ol", Name::Breakout),
+    (b"ruby", Name::Breakout),
+    (b"s", Name::Breakout),
+    (b"small", Name::Breakout),
+    (b"span", Name::Breakout),
+    (b"strong", Name::Breakout),
+    (b"strike", Name::Breakout),
+    (b"sub", Name::Breakout),
+    (b"sup", Name::Breakout),
+    (b"tt", Name::Breakout),
+    (b"u", Name::Breakout),
+    (b"ul", Name::Breakout),
+    (b"var", Name::Breakout),
+    (b"dd", Name::BreakoutKiller),
+    (b"dt", Name::BreakoutKiller),
+    (b"li", Name::BreakoutKiller),
+    (b"listing", Name::BreakoutKiller),
+    (b"pre", Name::BreakoutKiller),
+    (b"table", Name::BreakoutKiller),
+    (b"embed", Name::BreakoutVoidKiller),
+    (b"hr", Name::BreakoutVoidKiller),
+    (b"img", Name::BreakoutVoidKiller),
+    (b"button", Name::Killer),
+    (b"applet", Name::Killer),
+    (b"marquee", Name::Killer),
+    (b"object", Name::Killer),
+    (b"select", Name::Killer),
+    (b"keygen", Name::VoidKiller),
+    (b"wbr", Name::VoidKiller),
+    (b"image", Name::VoidKiller),
+    (b"frame", Name::Void),
+    (b"param", Name::Void),
+    (b"source", Name::Void),
+    (b"track", Name::Void),
+    (b"caption", Name::Void),
+    (b"colgroup", Name::Void),
+    (b"tbody", Name::Void),
+    (b"td", Name::Void),
+    (b"tfoot", Name::Void),
+    (b"th", Name::Void),
+    (b"thead", Name::Void),
+    (b"tr", Name::Void),
+];
+
+/// A name as one number: its bytes, little-endian, and its length in the top byte (so that a
+/// name with a NUL in it is not a shorter one). `None` for names too long to be in [`NAMES`].
+const fn key(name: &[u8]) -> Option<u128> {
+    if name.len() >= 16 {
+        return None;
+    }
+    let mut key = (name.len() as u128) << 120;
+    let mut i = 0;
+    while i < name.len() {
+        key |= (name[i] as u128) << (8 * i);
+        i += 1;
+    }
+    Some(key)
+}
+
+/// Where a key's probe starts in [`TABLE`] (a multiplicative hash of both halves).
+const fn slot_of(key: u128) -> usize {
+    let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 56) as usize % TABLE_SIZE
+}
+
+const TABLE_SIZE: usize = 256;
+
+/// [`NAMES`] as an open-addressing hash table of `(key, name)`, `(0, Other)` for an empty slot.
+/// A quarter full or less, so a probe rarely goes past its first slot.
+const TABLE: [(u128, Name); TABLE_SIZE] = {
+    let mut table = [(0, Name::Other); TABLE_SIZE];
+    let mut n = 0;
+    while n < NAMES.len() {
+        let (name, kind) = NAMES[n];
+        let Some(key) = key(name) else { panic!("a name in NAMES is too long") };
+        let mut slot = slot_of(key);
+        while table[slot].0 != 0 {
+            slot = (slot + 1) % TABLE_SIZE;
+        }
+        table[slot] = (key, kind);
+        n += 1;
+    }
+    table
+};
+
 /// How the tokenizer reads the text of a raw-text element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum RawKind {
@@ -231,4 +332,30 @@ pub(super) enum RawKind {
     Script,
     /// `<plaintext>`: text until the end of the document.
     Plaintext,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_found_and_nothing_else() {
+        for (name, kind) in NAMES {
+            assert_eq!(Name::of(name), kind, "{}", String::from_utf8_lossy(name));
+            // A name differing by a trailing NUL, a last letter or a case is another name.
+            assert_eq!(Name::of(&[name, b"\0"].concat()), Name::Other);
+            let mut changed = name.to_vec();
+            *changed.last_mut().unwrap() ^= 0x01;
+            if !NAMES.iter().any(|(other, _)| *other == changed.as_slice()) {
+                assert_eq!(Name::of(&changed), Name::Other);
+            }
+        }
+        assert!(
+            NAMES.iter().map(|(name, _)| name).collect::<std::collections::HashSet<_>>().len()
+                == NAMES.len()
+        );
+        for name in [&b""[..], b"abbr", b"annotation-xml-", b"aa", b"x-very-long-custom-element"] {
+            assert_eq!(Name::of(name), Name::Other);
+        }
+    }
 }
