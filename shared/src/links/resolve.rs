@@ -3,9 +3,10 @@
 //!
 //! A link is kept as the text the `url` crate would serialize it to, not as a parsed [`Url`]:
 //! most links of a page are already in the seen-set, and a crawl needs a `Url` only for a link
-//! it will fetch. The common hrefs (`struct.Vec.html`, `../../std/index.html`, `/about`) are
-//! resolved by [`fast_join`], plain string work that gives exactly `Url::join`'s text; every
-//! other href goes through `Url::join`.
+//! it will fetch. The common hrefs (`struct.Vec.html`, `../../std/index.html`, `/about`,
+//! `https://github.com/rust-lang/rust/issues/1`, `?search=x`) are resolved by [`fast_join`],
+//! plain string work that gives exactly `Url::join`'s text; every other href goes through
+//! `Url::join`.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -91,6 +92,8 @@ pub(super) struct Base {
     fast: bool,
     /// Where the path starts in the URL's text (after `scheme://host:port`).
     path_start: usize,
+    /// Where the path ends (before `?query`).
+    path_end: usize,
     /// Where the base's last path segment starts: the text before it is what a relative path
     /// is appended to.
     directory_end: usize,
@@ -105,7 +108,7 @@ impl Base {
         let directory_end = url.as_str()[path_start..path_end]
             .rfind('/')
             .map_or(path_start + 1, |slash| path_start + slash + 1);
-        Base { url, fast, path_start, directory_end }
+        Base { url, fast, path_start, path_end, directory_end }
     }
 
     /// Resolves one href (not a fragment-only one): the link, or `None` if it is not http(s)
@@ -123,31 +126,52 @@ impl Base {
         if !self.fast {
             return None;
         }
-        let bytes = href.as_bytes();
-        // The path part: up to the fragment, which is dropped.
-        let mut end = 0;
-        while end < bytes.len() && KEEPS[usize::from(bytes[end])] {
-            end += 1;
-        }
-        if end == 0 || (end < bytes.len() && bytes[end] != b'#') || href.starts_with("//") {
+        // The fragment is dropped; the query is kept as it is written.
+        let (href, _fragment) = split_at(href, b'#');
+        let (path, query) = split_at(href, b'?');
+        if query.is_some_and(|query| !query.bytes().all(|b| QUERY_KEEPS[usize::from(b)])) {
             return None;
         }
-        let path = &href[..end];
         let base = self.url.as_str();
-        let (mut out, rest) = match path.strip_prefix('/') {
-            Some(absolute) => {
-                let mut out = String::with_capacity(self.path_start + path.len());
-                out.push_str(&base[..=self.path_start]);
-                (out, absolute)
+        // What the path is resolved onto: `out`, ending with a `/`, and where its path starts.
+        let (mut out, path_start, rest) = if let Some(after) = strip_http_scheme(path) {
+            // Absolute: `http(s)://host` and a path of its own.
+            let (host, rest) = split_at(after, b'/');
+            let rest = rest.unwrap_or("");
+            if !is_plain_host(host) {
+                return None;
             }
-            None => {
-                let mut out = String::with_capacity(self.directory_end + path.len());
-                out.push_str(&base[..self.directory_end]);
-                (out, path)
+            let authority = path.len() - after.len() + host.len();
+            let mut out = String::with_capacity(path.len() + 1);
+            out.push_str(&path[..authority]);
+            out.push('/');
+            (out, authority, rest)
+        } else if path.is_empty() {
+            // `?query` alone: the base's path with this query.
+            let query = query?;
+            let mut out = String::with_capacity(self.path_end + 1 + query.len());
+            out.push_str(&base[..self.path_end]);
+            out.push('?');
+            out.push_str(query);
+            return Some(out);
+        } else if let Some(absolute) = path.strip_prefix('/') {
+            if absolute.starts_with('/') {
+                // `//host/...`: another host.
+                return None;
             }
+            let mut out = String::with_capacity(self.path_start + href.len());
+            out.push_str(&base[..=self.path_start]);
+            (out, self.path_start, absolute)
+        } else {
+            let mut out = String::with_capacity(self.directory_end + href.len());
+            out.push_str(&base[..self.directory_end]);
+            (out, self.path_start, path)
         };
+        if !rest.bytes().all(|b| KEEPS[usize::from(b)]) {
+            return None;
+        }
         // `out` ends with `/`: what it holds are the segments so far, each followed by a `/`.
-        let root = self.path_start + 1;
+        let root = path_start + 1;
         let mut from = 0;
         loop {
             let to = rest.as_bytes()[from..]
@@ -161,7 +185,7 @@ impl Base {
                     // Drop the last segment, unless the path is only the root.
                     if out.len() > root {
                         // `out[path_start]` is the path's first `/`, so there is one to find.
-                        let before = out[..out.len() - 1].rfind('/').unwrap_or(self.path_start);
+                        let before = out[..out.len() - 1].rfind('/').unwrap_or(path_start);
                         out.truncate(before + 1);
                     }
                 }
@@ -177,19 +201,62 @@ impl Base {
             }
             from = to + 1;
         }
+        if let Some(query) = query {
+            out.push('?');
+            out.push_str(query);
+        }
         Some(out)
     }
 }
 
+/// `text` before the first `separator`, and after it if there is one. (A byte loop: the
+/// strings are short, too short for `str::split_once`'s search to pay for itself.)
+fn split_at(text: &str, separator: u8) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == separator) {
+        // `separator` is ASCII, so both sides are on character boundaries.
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    }
+}
+
+/// What follows `http://` or `https://` (lowercase, as written: anything else is parsed).
+fn strip_http_scheme(href: &str) -> Option<&str> {
+    href.strip_prefix("https://").or_else(|| href.strip_prefix("http://"))
+}
+
+/// A host the URL standard keeps exactly as written: dot-separated labels of lowercase letters,
+/// digits and inner hyphens, none empty, none an IDNA `xn--` label, the last one starting with a
+/// letter (so that the host is not an IPv4 address). A port, user info, an upper-case letter,
+/// an IP address, a trailing dot or non-ASCII goes to the parser.
+fn is_plain_host(host: &str) -> bool {
+    let label_ok = |label: &str| {
+        let bytes = label.as_bytes();
+        !bytes.is_empty()
+            && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+            && !label.starts_with("xn--")
+    };
+    host.split('.').all(label_ok)
+        && host.rsplit('.').next().is_some_and(|last| last.as_bytes()[0].is_ascii_lowercase())
+}
+
 /// Resolves `href` against `base` as plain text, or `None` where that is not certain to give
-/// `Url::join`'s text (then the caller parses): `base` must be http or https with a host, and
-/// the href made only of bytes a path keeps as they are (letters, digits, and
-/// `-._~!$&'()*+,;=@/`), up to an optional `#` and fragment, which is dropped. That leaves out
-/// `%` (`%2e` is a dot segment), `:` (a scheme), `?` (a query), `\` (a slash in http), spaces,
-/// control bytes and non-ASCII (trimmed, removed or percent-encoded), and `//` at the start
-/// (another host). Then the URL standard's path rules apply: a relative path replaces the
-/// base's last segment, `..` removes a segment (never past the root) and `.` none, and either
-/// one at the end leaves a trailing `/`.
+/// `Url::join`'s text (then the caller parses). `base` must be http or https with a host. The
+/// href's fragment (from the first `#`) is dropped. What comes before it takes the fast way when
+/// it is:
+/// - a path made only of bytes a path keeps as they are (letters, digits, and
+///   `-._~!$&'()*+,;=@/`), not starting with `//` (another host); that leaves out `%` (`%2e` is
+///   a dot segment), `:` (a scheme), `\` (a slash in http), spaces, control bytes and non-ASCII
+///   (trimmed, removed or percent-encoded);
+/// - or `http://` or `https://`, a host of lowercase labels that is not an IP address and needs
+///   no IDNA processing (see `is_plain_host`), and such a path;
+/// - either one followed by `?` and a query of printable ASCII but `"`, `#`, `<`, `>` and `'`
+///   (which are percent-encoded); or such a query alone, which replaces the base's.
+///
+/// Then the URL standard's path rules apply: a relative path replaces the base's last segment,
+/// `..` removes a segment (never past the root) and `.` none, and either one at the end leaves a
+/// trailing `/`.
 pub fn fast_join(base: &Url, href: &str) -> Option<String> {
     Base::new(base.clone()).fast_join(href)
 }
@@ -226,6 +293,19 @@ const KEEPS: [bool; 256] = {
     keeps
 };
 
+/// The bytes an http(s) URL's query keeps as they are: printable ASCII but `"`, `#`, `<`, `>`
+/// and `'` (the URL standard's special-query percent-encode set). `%` is kept: a query's
+/// percent-encodings are not normalized.
+const QUERY_KEEPS: [bool; 256] = {
+    let mut keeps = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7F {
+        keeps[b] = !matches!(b as u8, b'"' | b'#' | b'<' | b'>' | b'\'');
+        b += 1;
+    }
+    keeps
+};
+
 /// Resolves the hrefs against the base, keeps http(s) URLs with a host, drops fragments and
 /// duplicates. All at the end, because a `<base>` after a link still applies to it.
 pub(super) fn resolve(page_url: &Url, found: Found) -> Vec<Link> {
@@ -253,6 +333,10 @@ pub(super) fn resolve(page_url: &Url, found: Found) -> Vec<Link> {
             }
             continue;
         }
+        // The fragment is dropped from the link, so hrefs that differ only in theirs (the Rust
+        // docs' `struct.Vec.html#method.push`, `struct.Vec.html#method.pop`, ...) are one link,
+        // resolved once. (A URL's fragment starts at its first `#`, whatever comes before.)
+        let (href, _fragment) = split_at(href, b'#');
         if !hrefs.insert(href) {
             continue;
         }

@@ -498,18 +498,15 @@ pub(super) fn skip_quiet_tag(input: &[u8], at: usize) -> Option<QuietTag> {
     let mut i = name_at + name_len;
     let mut link = false;
     if !end_tag {
-        // Longer names are none of the few that matter.
-        let mut name = [0; 16];
-        if let Some(lower) = name.get_mut(..name_len) {
-            for (to, &from) in lower.iter_mut().zip(&input[name_at..]) {
-                *to = from.to_ascii_lowercase();
-            }
-            let kind = Name::of(lower);
-            if kind == Name::Base || kind.switches_when_quiet() {
-                return None;
-            }
-            link = kind.is_link();
+        let kind = Name::at(input, name_at, name_len);
+        if kind == Name::Base || kind.switches_when_quiet() {
+            return None;
         }
+        link = kind.is_link();
+    }
+    if !link {
+        let end = skip_attributes(input, i)?;
+        return Some(QuietTag { end, href: None });
     }
     let mut href = None;
     // Whether the stretch since the tag name or the last value already holds an `=` or a `/`.
@@ -573,6 +570,61 @@ pub(super) fn skip_quiet_tag(input: &[u8], at: usize) -> Option<QuietTag> {
         i += 1;
     }
 }
+
+/// [`skip_quiet_tag`] for a tag that is not a link, whose attributes need no look at all: from
+/// the end of its name, where it ends. The same rules, but only the bytes that can decide
+/// something are visited (`=`, `>`, quotes and `/`; a space only matters just before an `=`),
+/// found by [`find_stop`].
+fn skip_attributes(input: &[u8], mut i: usize) -> Option<usize> {
+    let mut odd = false;
+    loop {
+        i += find_stop(input.get(i..)?)?;
+        match input[i] {
+            b'>' => return Some(i + 1),
+            b'"' | b'\'' => return None,
+            // `=` right after an attribute name: its value follows, quoted or not.
+            b'=' if !odd && !is_space(input[i - 1]) && !matches!(input[i - 1], b'"' | b'\'') => {
+                match *input.get(i + 1)? {
+                    quote @ (b'"' | b'\'') => {
+                        let value = i + 2;
+                        i = value + find_short(quote, input.get(value..)?)? + 1;
+                    }
+                    // `=` and a space or `>`: the value may come after spaces, or be empty.
+                    b if is_space(b) || b == b'>' => {
+                        odd = true;
+                        i += 1;
+                    }
+                    _ => {
+                        let value = i + 1;
+                        i = value
+                            + input[value..].iter().position(|&b| is_space(b) || b == b'>')?;
+                    }
+                }
+            }
+            // Any other `=`, and `/`, make a later quote uncertain.
+            _ => {
+                odd = true;
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Where the first `=`, `>`, `"`, `'` or `/` is.
+fn find_stop(haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| STOPS[usize::from(b)])
+}
+
+/// `=`, `>`, `"`, `'` and `/`: the bytes [`skip_attributes`] stops at.
+const STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    stops[b'=' as usize] = true;
+    stops[b'>' as usize] = true;
+    stops[b'"' as usize] = true;
+    stops[b'\'' as usize] = true;
+    stops[b'/' as usize] = true;
+    stops
+};
 
 pub(super) fn bit(slot: Slot) -> u8 {
     1 << slot as u8

@@ -64,7 +64,31 @@ impl Name {
     /// Classifies a lowercased tag name: one probe of [`TABLE`], built at compile time from
     /// [`NAMES`], instead of comparing the name with each of them.
     pub(super) fn of(name: &[u8]) -> Name {
-        let Some(key) = key(name) else { return Name::Other };
+        key(name).map_or(Name::Other, Name::of_key)
+    }
+
+    /// Classifies the tag name of `len` bytes at `at` in `input`, in any case: its bytes are
+    /// read as one number and lowercased all at once, rather than copied and lowercased one by
+    /// one.
+    pub(super) fn at(input: &[u8], at: usize, len: usize) -> Name {
+        if len >= 16 {
+            return Name::Other;
+        }
+        let word = match input.get(at..at + 16) {
+            // The 16 bytes from `at`, those past the name cleared.
+            Some(bytes) => {
+                u128::from_le_bytes(bytes.try_into().unwrap_or_default()) & ((1 << (8 * len)) - 1)
+            }
+            None => {
+                let mut bytes = [0; 16];
+                bytes[..len].copy_from_slice(&input[at..at + len]);
+                u128::from_le_bytes(bytes)
+            }
+        };
+        Name::of_key(ascii_lowercase(word) | (len as u128) << 120)
+    }
+
+    fn of_key(key: u128) -> Name {
         let mut slot = slot_of(key);
         loop {
             match TABLE[slot] {
@@ -295,6 +319,19 @@ const fn key(name: &[u8]) -> Option<u128> {
     Some(key)
 }
 
+/// `word` with each byte `A`-`Z` made `a`-`z`, sixteen at a time: a byte's high bit is set where
+/// adding `0x80 - 'A'` to its low seven bits crosses `0x80` and adding `0x80 - 'Z' - 1` does
+/// not (no sum carries into the next byte), and only for bytes below `0x80`.
+fn ascii_lowercase(word: u128) -> u128 {
+    const LOW: u128 = u128::from_le_bytes([0x01; 16]);
+    const HIGH: u128 = LOW * 0x80;
+    let ascii = word & !HIGH;
+    let from_a = ascii + LOW * (0x80 - b'A' as u128);
+    let past_z = ascii + LOW * (0x80 - b'Z' as u128 - 1);
+    let upper = from_a & !past_z & !word & HIGH;
+    word | (upper >> 2)
+}
+
 /// Where a key's probe starts in [`TABLE`] (a multiplicative hash of both halves).
 const fn slot_of(key: u128) -> usize {
     let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -354,6 +391,17 @@ mod tests {
             NAMES.iter().map(|(name, _)| name).collect::<std::collections::HashSet<_>>().len()
                 == NAMES.len()
         );
+        for (name, kind) in NAMES {
+            // Read in place, in upper case, at the end of the input and before more bytes.
+            let upper = name.to_ascii_uppercase();
+            assert_eq!(Name::at(&upper, 0, upper.len()), kind);
+            let padded = [&b"<"[..], &upper, b" class=x>"].concat();
+            assert_eq!(Name::at(&padded, 1, name.len()), kind);
+        }
+        for b in 0..=255u8 {
+            let word = u128::from_le_bytes([b; 16]);
+            assert_eq!(ascii_lowercase(word), u128::from_le_bytes([b.to_ascii_lowercase(); 16]));
+        }
         for name in [&b""[..], b"abbr", b"annotation-xml-", b"aa", b"x-very-long-custom-element"] {
             assert_eq!(Name::of(name), Name::Other);
         }

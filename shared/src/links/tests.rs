@@ -157,6 +157,13 @@ fn href_segment() -> impl Strategy<Value = &'static str> {
             "x#y",
             "a..b",
             "-_.",
+            "?",
+            "?a=%2e&b='c'",
+            "?<\">",
+            "??",
+            "x?y\\z",
+            "?%zz",
+            "?a#b?c",
         ][..],
     )
 }
@@ -170,7 +177,12 @@ proptest! {
             "http://[::1]:80/x/y", "https://h/a//b/", "http://h/a/b/..", "HTTP://H.example/A",
             "http://h/a%2Fb/c", "http://h:80/",
         ][..]),
-        start in proptest::sample::select(&["", "/", "//", "./", "../"][..]),
+        start in proptest::sample::select(&[
+            "", "/", "//", "./", "../", "?", "https://", "http://h.example", "https://a-b.c9/",
+            "https://H.ex/", "https://1.2.3.4/", "http://0x7f.1/", "https://xn--e1a.x/",
+            "http://a..b/", "http://a.b./", "https://a.b:8080/", "https://u@a.b/", "http:/a/",
+            "https://-a.b/", "https://a-.b/", "http://a.9b/", "https://é.x/", "https://%41.x/",
+        ][..]),
         segments in proptest::collection::vec(href_segment(), 1..6),
     ) {
         let base = Url::parse(base).unwrap();
@@ -195,11 +207,46 @@ fn fast_join_takes_the_common_hrefs() {
         ("./", "https://doc.example/std/vec/"),
         ("..", "https://doc.example/std/"),
         ("a/./b/../c", "https://doc.example/std/vec/a/c"),
+        ("?search=Vec&x", "https://doc.example/std/vec/struct.Vec.html?search=Vec&x"),
+        ("../index.html?q=%2e#f", "https://doc.example/std/index.html?q=%2e"),
+        (
+            "https://github.com/rust-lang/rust/issues/1",
+            "https://github.com/rust-lang/rust/issues/1",
+        ),
+        ("http://a-b.example", "http://a-b.example/"),
+        (
+            "https://play.rust-lang.org/?code=%23!%5B&edition=2021",
+            "https://play.rust-lang.org/?code=%23!%5B&edition=2021",
+        ),
+        ("https://h.example/a/../../b/./c/..", "https://h.example/b/"),
     ] {
         assert_eq!(fast_join(&base, href).as_deref(), Some(expected), "{href}");
         assert_eq!(base.join(href).unwrap()[..url::Position::AfterQuery], *expected);
     }
-    for declined in ["?q", "//other/", "a%2e", "mailto:x", "a b", "\\x", "é", "#top"] {
+    for declined in [
+        "//other/",
+        "a%2e",
+        "mailto:x",
+        "a b",
+        "\\x",
+        "é",
+        "#top",
+        "?a b",
+        "?\"",
+        "https://H.example/",
+        "https://h.example:443/",
+        "https://u@h.example/",
+        "https://1.2.3.4/",
+        "https://h.0x1/",
+        "https://xn--nxasmq6b.example/",
+        "https://h.example./",
+        "https://-h.example/",
+        "https://h..example/",
+        "https:///h/",
+        "HTTPS://h/",
+        "https://h/a%2e",
+        "ftp://h/",
+    ] {
         assert_eq!(fast_join(&base, declined), None, "{declined}");
     }
 }
