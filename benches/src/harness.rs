@@ -240,7 +240,11 @@ pub fn run_scenario(
     let mut outcome =
         ScenarioResult { tls: options.ca_file.is_some(), ..ScenarioResult::new(scenario) };
     let docs = match scenario.site {
-        SiteSource::RustDocs => match docs_dir() {
+        SiteSource::RustDocsNginx if crate::nginx::nginx_binary().is_none() => {
+            outcome.skipped = Some("nginx is not installed (apt-get install nginx-light)".into());
+            return Ok(outcome);
+        }
+        SiteSource::RustDocs | SiteSource::RustDocsNginx => match docs_dir() {
             Some(dir) => Some(dir),
             None => {
                 let why =
@@ -273,7 +277,7 @@ pub fn run_scenario(
             let first = site.expected(&oracle_config(&site_url, Some(1))?);
             (site_url.clone(), Some(site), Reference::Oracle { full, first })
         }
-        SiteSource::RustDocs => {
+        SiteSource::RustDocs | SiteSource::RustDocsNginx => {
             let root = site_url.join(DOCS_ROOT).map_err(|e| Error::Site(e.to_string()))?;
             (root, None, Reference::Peers(None))
         }
@@ -306,7 +310,7 @@ pub fn run_scenario(
                 session.run(model, max_tasks, 1, Kind::Baseline)?;
             }
         }
-        let summaries = options
+        let summaries: Vec<Summary> = options
             .models
             .iter()
             .filter_map(|m| Summary::of(&session.runs, m.name, max_tasks))
@@ -343,6 +347,17 @@ pub fn run_scenario(
                 ),
             },
             Ceiling::None => (None, Vec::new()),
+            Ceiling::Wget2 => match summaries.iter().find(|s| s.model == "wget2") {
+                Some(wget2) => (
+                    Some(wget2.wall_secs),
+                    vec![
+                        "ideal = wget2's wall time in this run (--max-threads the same): \
+                         ideal/actual above 1.00 is faster than wget2"
+                            .into(),
+                    ],
+                ),
+                None => (None, vec!["wget2 did not run (add --peers): no time to beat".into()]),
+            },
         };
         if scenario.rss_per_fetch {
             notes.push(format!(

@@ -142,6 +142,8 @@ pub enum SiteSource {
     /// The Rust documentation of the toolchain, served from disk: there is no oracle, so the
     /// models are checked against each other.
     RustDocs,
+    /// The same, served by nginx (`compare --serve-nginx`) instead of the test site.
+    RustDocsNginx,
 }
 
 /// What a scenario's runs are held against, in the table's "ideal" column.
@@ -155,6 +157,9 @@ pub enum Ceiling {
     Ideal,
     /// None (real pages: there is no oracle).
     None,
+    /// wget2's wall time in the same run, where it ran (`--peers`, or named in `--models`):
+    /// the real-world crawler the models are held against on real pages.
+    Wget2,
 }
 
 /// One scenario of the comparison.
@@ -197,6 +202,8 @@ pub enum ScenarioName {
     Polite,
     /// The Rust documentation, real pages
     Docs,
+    /// The Rust documentation served by nginx, against wget2
+    DocsNginx,
     /// A smoke test of a few hundred pages
     Tiny,
     /// Every scenario but tiny
@@ -215,6 +222,7 @@ impl ScenarioName {
             ScenarioName::Sweep => "sweep",
             ScenarioName::Polite => "polite",
             ScenarioName::Docs => "docs",
+            ScenarioName::DocsNginx => "docs-nginx",
             ScenarioName::Tiny => "tiny",
             ScenarioName::All => "all",
         }
@@ -315,6 +323,16 @@ fn scenario(pick: ScenarioName) -> Option<Scenario> {
             rss_per_fetch: false,
             polite: None,
         },
+        ScenarioName::DocsNginx => Scenario {
+            name,
+            about: "the Rust documentation served by nginx (one worker, keep-alive without a \
+                    request limit): real pages from a real server, wget2 the time to beat",
+            site: SiteSource::RustDocsNginx,
+            max_tasks: vec![DOCS_TASKS],
+            ceiling: Ceiling::Wget2,
+            rss_per_fetch: false,
+            polite: None,
+        },
         ScenarioName::Tiny => Scenario {
             name,
             about: "a smoke test: a few hundred pages, no latency",
@@ -357,7 +375,9 @@ mod tests {
         let get = |name: &str| all.iter().find(|s| s.name == name).unwrap().clone();
         let pages = |s: &Scenario| match &s.site {
             SiteSource::Generated(g) => *g,
-            SiteSource::RustDocs => panic!("{} is not generated", s.name),
+            SiteSource::RustDocs | SiteSource::RustDocsNginx => {
+                panic!("{} is not generated", s.name)
+            }
         };
         let cpu = get("cpu-bound");
         assert!(pages(&cpu).pages >= 10_000 && pages(&cpu).page_size == 8192);

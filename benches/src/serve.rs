@@ -45,8 +45,8 @@ pub fn serve_main(args: &[OsString]) -> ExitCode {
     let args = match ServeArgs::try_parse_from(args) {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("{}", e.render().to_string().lines().next().unwrap_or("bad arguments"));
-            return ExitCode::from(2);
+            eprintln!("{}", shared::cli::usage_error_line(&e));
+            return ExitCode::from(shared::cli::EXIT_USAGE);
         }
     };
     // A crawl with `--max-tasks 10000` holds 10,000 connections to this server at once.

@@ -82,6 +82,11 @@ fn plain_command(
             let args = vec!["--dir".into(), dir.display().to_string(), "--port".into(), "0".into()];
             Ok(SiteCommand { program: testsite, args, stop: StopBy::Interrupt })
         }
+        SiteSource::RustDocsNginx => {
+            let dir = docs.ok_or_else(|| Error::Site("no documentation folder".into()))?;
+            let args = vec![crate::NGINX_FLAG.into(), "--dir".into(), dir.display().to_string()];
+            Ok(SiteCommand { program: compare.to_path_buf(), args, stop: StopBy::CloseStdin })
+        }
         SiteSource::Generated(g) if g.page_size == Generated::new(1, 0).page_size => {
             let args = vec![
                 "--pages".into(),

@@ -156,6 +156,47 @@ fn site_server_serves_and_stops() {
     assert!(counts.starts_with(&format!("stopped after {} requests", urls.len())), "{counts}");
 }
 
+/// `compare --serve-nginx` serves a folder with nginx on a port of its own, prints its URL, and
+/// stops nginx when its stdin closes. Needs nginx (`.ci/run` installs nginx-light).
+#[test]
+fn nginx_serves_a_folder_and_stops() {
+    let dir = temp("nginx-root");
+    std::fs::create_dir_all(dir.join("book")).unwrap();
+    let page = "<a href=../other.html>other</a>";
+    std::fs::write(dir.join("book/index.html"), page).unwrap();
+    let cmd = SiteCommand {
+        program: COMPARE.into(),
+        args: vec!["--serve-nginx".into(), "--dir".into(), dir.display().to_string()],
+        stop: StopBy::CloseStdin,
+    };
+    let site = SiteProcess::start(&cmd).expect("nginx starts (is nginx installed?)");
+    let addr = format!("{}:{}", site.url().host_str().unwrap(), site.url().port().unwrap());
+    let get = |path: &str| {
+        let mut stream = std::net::TcpStream::connect(&addr)?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        std::io::Write::write_all(&mut stream, request.as_bytes())?;
+        let mut response = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut response)?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = get("/book/index.html").unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("Server: nginx") && response.ends_with(page), "{response}");
+    assert!(get("/missing.html").unwrap().starts_with("HTTP/1.1 404"));
+    // nginx prints no counts; once stopped, nothing listens on its port.
+    assert_eq!(site.stop(), None);
+    assert!(std::net::TcpStream::connect(&addr).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `compare --serve-nginx` without a folder is a usage error: one line, exit 2.
+#[test]
+fn nginx_without_a_folder_exits_2() {
+    let out = Command::new(COMPARE).arg("--serve-nginx").output().unwrap();
+    let stderr = one_line_exit_2(&out);
+    assert!(stderr.contains("--dir"), "{stderr}");
+}
+
 /// A folder of its own (named after `name`) holding `compare` and nothing else, and the path
 /// of that `compare`.
 fn compare_alone(name: &str) -> (PathBuf, PathBuf) {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use benches::ScenarioName;
-use benches::{CompareOptions, Error, MEASURE_FLAG, Model, SERVE_FLAG};
+use benches::{CompareOptions, Error, MEASURE_FLAG, Model, NGINX_FLAG, SERVE_FLAG};
 use clap::Parser;
 use clap::error::ErrorKind;
 
@@ -62,6 +62,7 @@ fn main() -> ExitCode {
     match args.get(1).and_then(|a| a.to_str()) {
         Some(MEASURE_FLAG) => return benches::measure_main(&args[1..]),
         Some(SERVE_FLAG) => return benches::serve_main(&args[1..]),
+        Some(NGINX_FLAG) => return benches::nginx_main(&args[1..]),
         _ => {}
     }
     let cli = match Cli::try_parse() {
