@@ -151,7 +151,13 @@ impl Scanner {
             let quiet = self.tree.is_quiet();
             let mut i = i;
             loop {
-                let Some(p) = find_short(b'<', &input[i..]) else { return input.len() };
+                // Tags often follow one another (`</a></span>`): look at the next byte first.
+                let p = if input.get(i) == Some(&b'<') {
+                    Some(0)
+                } else {
+                    find_short(b'<', &input[i..])
+                };
+                let Some(p) = p else { return input.len() };
                 let tag = i + p + 1;
                 if quiet && let Some(skipped) = skip_quiet_tag(input, tag) {
                     if let Some((from, to)) = skipped.href {
