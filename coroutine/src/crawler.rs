@@ -14,8 +14,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use shared::hosts::{Ask, Hosts};
-use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, SeenCell, Step, Stop};
-use shared::{Tries, step};
+use shared::{Config, CriticalSection, FetchStatistic, Job, NetError, Policy, Report, Seen};
+use shared::{Step, Stop, Tries, step};
 
 use crate::parts::{Exclusive, Http, HttpClient, Queue};
 
@@ -314,7 +314,7 @@ impl<M: Mode> Crawler<M> {
         // is a `RefCell`, and no lock is needed: `step` holds no `.await`, so once this task
         // runs it, no other task can run until it returns; nothing can come between checking a
         // link and inserting it. This is the line that answers the thread model's racy version
-        // (`threads::SeenSet::add_links_racy`, in threads/src/seen.rs), where another thread
+        // (`threads::SharedSeen::add_links_racy`, in threads/src/seen.rs), where another thread
         // can run in exactly that gap. On the multi-thread runtime it is a `Mutex`: tasks run in
         // parallel there, as threads do.
         step(&self.policy, job, fetched, Critical(&self.seen))
@@ -357,7 +357,7 @@ async fn stopped(stop: &Stop) {
 /// The seen-set's guard as the outcome step wants it: the one critical section.
 struct Critical<'a, G>(&'a G);
 
-impl<G: Exclusive<Seen>> SeenCell for Critical<'_, G> {
+impl<G: Exclusive<Seen>> CriticalSection for Critical<'_, G> {
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
         self.0.with(f)
     }

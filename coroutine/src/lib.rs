@@ -17,7 +17,7 @@
 //! asyncio) the workers are local tasks on one thread, and the seen-set is a `RefCell`. Nothing
 //! guards the check-then-insert of a link, and nothing needs to: a task can only be suspended at
 //! an `.await`, and the outcome step has none. Between the check and the insert no other task
-//! runs: the race that the thread model shows (`threads::SeenSet::add_links_racy`, in
+//! runs: the race that the thread model shows (`threads::SharedSeen::add_links_racy`, in
 //! `threads/src/seen.rs`) cannot happen. See the comment in `Crawler::fetch`.
 //!
 //! On the multi-thread runtime ([`Runtime::MultiThread`]) tasks run in parallel on several

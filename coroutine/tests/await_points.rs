@@ -3,7 +3,7 @@
 //!
 //! Many tasks on one thread (tokio's current-thread runtime) add the same links to one seen-set,
 //! a `RefCell<HashSet>` with no lock, checking then inserting, as
-//! `threads::SeenSet::add_links_racy` does. With no `.await` between the check and the insert,
+//! `threads::SharedSeen::add_links_racy` does. With no `.await` between the check and the insert,
 //! no other task can run in the gap: every link is added exactly once, however many tasks race.
 //! With one `.await` in the gap (a yield point: the place where a coroutine may be suspended),
 //! the others run there, and the same links are added over and over (nearly tasks × links

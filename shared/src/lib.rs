@@ -11,7 +11,7 @@
 //! 3. [`page::interpret`] turns a response into an [`Outcome`] (a redirect, a page with its
 //!    allowed [`links`], or a plain record), with no lock held: parsing is the expensive part.
 //! 4. [`step`] is the outcome step: it interprets what the fetch gave, touches the [`Seen`] set
-//!    once (the one critical section, which each model enters its own way through [`SeenCell`]:
+//!    once (the one critical section, which each model enters its own way through [`CriticalSection`]:
 //!    a `Mutex`, a `RefCell`, a plain field), and returns the [`FetchStatistic`] and the [`Job`]s
 //!    to put. [`Tries`] says whether a failed fetch is retried.
 //! 5. [`Report`] prints the records as text or JSON Lines; `cli::main` is every binary's `main`.
@@ -65,5 +65,5 @@ pub use page::Outcome;
 pub use policy::Policy;
 pub use progress::Progress;
 pub use report::{FetchStatistic, Report};
-pub use seen::{Admit, Job, Seen, SeenCell, Step, Tries, step};
+pub use seen::{Admit, CriticalSection, Job, Seen, Step, Tries, step};
 pub use stop::{OnStop, Stop};

@@ -1,6 +1,6 @@
 //! [`Seen`]: the seen-set and the admission rules (`--max-pages`, `--max-depth`, the redirect
 //! budget), and [`step`], the one outcome step every model runs after a fetch. Plain data: each
-//! model decides how to share the set ([`SeenCell`]: a field, a `Mutex`, a `RefCell`).
+//! model decides how to share the set ([`CriticalSection`]: a field, a `Mutex`, a `RefCell`).
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -208,7 +208,7 @@ impl Step {
 ///   task is only ever interrupted at an `.await`, and there is none inside.
 /// - `&Mutex<Seen>`: several threads (the thread pool, a multi-thread runtime). The lock makes
 ///   the check and the insert one step that no other thread can split.
-pub trait SeenCell: Sized {
+pub trait CriticalSection: Sized {
     /// Runs `f` on the seen-set with no other access to it in between.
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R;
 
@@ -219,20 +219,20 @@ pub trait SeenCell: Sized {
     }
 }
 
-impl SeenCell for &mut Seen {
+impl CriticalSection for &mut Seen {
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
         f(self)
     }
 }
 
-impl SeenCell for &RefCell<Seen> {
+impl CriticalSection for &RefCell<Seen> {
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
         // Cannot panic: the borrow ends with `f`, which never yields or calls back into a model.
         f(&mut self.borrow_mut())
     }
 }
 
-impl SeenCell for &Mutex<Seen> {
+impl CriticalSection for &Mutex<Seen> {
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
         // A panic inside `f` cannot leave the set half-updated: each `admit` is one insert.
         f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
@@ -267,7 +267,7 @@ pub fn step(
     policy: &Policy,
     job: &Job,
     fetched: Result<Response, NetError>,
-    seen: impl SeenCell,
+    seen: impl CriticalSection,
 ) -> Step {
     let url = &job.url;
     let response = match fetched {

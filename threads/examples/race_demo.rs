@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use shared::Config;
 use testsite::Site;
-use threads::{Crawler, SeenMode};
+use threads::{CheckAndInsert, Crawler};
 
 /// The site: the root links to `HUBS` hub pages, and every hub links to the same `LEAVES` leaf
 /// pages. Workers fetch hubs at the same time and then add the same links at the same time: the
@@ -43,7 +43,7 @@ fn main() {
     );
     for threads in THREADS {
         for (name, mode) in
-            [("racy", SeenMode::Racy { window: WINDOW }), ("locked", SeenMode::Locked)]
+            [("racy", CheckAndInsert::Racy { window: WINDOW }), ("locked", CheckAndInsert::Locked)]
         {
             // The barrier holds the first hub requests until `threads` are in flight, then
             // answers them together: the workers parse the same links at the same moment.

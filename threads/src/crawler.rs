@@ -11,21 +11,21 @@ use shared::{Config, FetchStatistic, Job, NetError, Policy, Report, Seen, Step, 
 
 use crate::http::{Client, Http};
 use crate::queue::{JoinableQueue, TimedOut};
-use crate::seen::{SeenMode, SeenSet};
+use crate::seen::{CheckAndInsert, SharedSeen};
 
 /// The thread-pool crawler: the shared state of its workers.
 ///
 /// Everything here is shared by `max_tasks` threads, so everything is `Sync`: the queue
 /// synchronizes itself, the seen-set and the records sit behind locks, the HTTP client's pool is
 /// thread-safe. That is the price the chapter names: every piece of shared state needs its lock,
-/// and forgetting one (see [`SeenMode::Racy`]) is a bug the compiler cannot see.
+/// and forgetting one (see [`CheckAndInsert::Racy`]) is a bug the compiler cannot see.
 #[derive(Debug)]
 pub struct Crawler {
     config: Config,
     policy: Policy,
     client: Client,
     queue: JoinableQueue<Job>,
-    seen: SeenSet,
+    seen: SharedSeen,
     /// The host schedule (`--max-per-host`, `--delay`, `--robots`), asked before every fetch
     /// and told after it: one more piece of shared state, so one more lock.
     hosts: Mutex<Hosts>,
@@ -41,25 +41,25 @@ pub fn crawl(config: &Config) -> Report {
 
 /// Crawls with the thread model over the HTTP stack `http`.
 pub fn crawl_with(config: &Config, http: Http) -> Report {
-    Crawler::with_http(config, SeenMode::Locked, http).crawl()
+    Crawler::with_http(config, CheckAndInsert::Locked, http).crawl()
 }
 
 impl Crawler {
     /// A crawler for `config` whose workers add links in `mode` and fetch with ureq, its roots
     /// already queued.
-    pub fn new(config: &Config, mode: SeenMode) -> Arc<Crawler> {
+    pub fn new(config: &Config, mode: CheckAndInsert) -> Arc<Crawler> {
         Crawler::with_http(config, mode, Http::Ureq)
     }
 
     /// [`Crawler::new`] on the HTTP stack `http`.
-    pub fn with_http(config: &Config, mode: SeenMode, http: Http) -> Arc<Crawler> {
+    pub fn with_http(config: &Config, mode: CheckAndInsert, http: Http) -> Arc<Crawler> {
         let (seen, roots) = Seen::new(config);
         let crawler = Crawler {
             config: config.clone(),
             policy: Policy::new(config),
             client: Client::new(http, config),
             queue: JoinableQueue::new(),
-            seen: SeenSet::new(seen, mode),
+            seen: SharedSeen::new(seen, mode),
             hosts: Mutex::new(Hosts::new(config)),
             done: Mutex::new(Vec::new()),
         };
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn a_panicking_fetch_is_one_record() {
         let config = Config::new(["http://127.0.0.1:9/"]).unwrap();
-        let crawler = Crawler::new(&config, SeenMode::Locked);
+        let crawler = Crawler::new(&config, CheckAndInsert::Locked);
         let job = crawler.queue.get().unwrap();
         crawler.process(&job, || panic!("injected"));
         crawler.queue.join();

@@ -7,7 +7,7 @@
 //! 2. Each worker ([`Crawler::work`]) takes a URL and fetches it ([`Crawler::fetch`]): a GET with
 //!    a shared `ureq::Agent` (the thread blocks for the whole request), retried as
 //!    [`shared::Tries`] says, then [`shared::step`], which interprets the answer with no lock
-//!    held and checks-and-inserts the new links into the [`SeenSet`] under one lock.
+//!    held and checks-and-inserts the new links into the [`SharedSeen`] under one lock.
 //! 3. The worker records the URL, `put`s the new jobs, and only then calls `task_done`.
 //! 4. When the unfinished count reaches zero, `join` returns, the queue is closed, and the idle
 //!    workers' `get` returns `None`: they exit and are joined.
@@ -15,8 +15,8 @@
 //! # The race the chapter warns about
 //! A worker that checks whether a link is in the seen-set under one lock and inserts it under
 //! another can be overtaken in between by a worker holding the same link: both find it new, both
-//! queue it. [`SeenSet`] has that racy way ([`SeenSet::add_links_racy`]) beside the correct one
-//! ([`SeenSet::add_links_locked`]), and a [`Crawler`] can be built on either with [`SeenMode`].
+//! queue it. [`SharedSeen`] has that racy way ([`SharedSeen::add_links_racy`]) beside the correct one
+//! ([`SharedSeen::add_links_locked`]), and a [`Crawler`] can be built on either with [`CheckAndInsert`].
 //!
 //! | step | thread A | thread B | seen-set | queue |
 //! |---|---|---|---|---|
@@ -33,7 +33,7 @@
 //!
 //! # Layout
 //! - `queue.rs`: [`JoinableQueue`], Python's `queue.Queue` on crossbeam-channel.
-//! - `seen.rs`: [`SeenSet`] and [`SeenMode`]: the locked check-and-insert and the racy one.
+//! - `seen.rs`: [`SharedSeen`] and [`CheckAndInsert`]: the locked check-and-insert and the racy one.
 //! - `http.rs`: [`Http`], the blocking ureq client and its error mapping.
 //! - `shared_http.rs`: the shared codec over a blocking `std::net::TcpStream`
 //!   (`threads --http shared`), to compare the models on one HTTP stack.
@@ -53,4 +53,4 @@ mod shared_http;
 pub use crawler::{Crawler, crawl, crawl_with};
 pub use http::Http;
 pub use queue::JoinableQueue;
-pub use seen::{SeenMode, SeenSet};
+pub use seen::{CheckAndInsert, SharedSeen};

@@ -1,11 +1,11 @@
-//! [`SeenSet`]: the seen-set shared by the worker threads, and the two ways to check-and-insert
+//! [`SharedSeen`]: the seen-set shared by the worker threads, and the two ways to check-and-insert
 //! a link that the chapter's lesson compares: one critical section (correct) or two (racy).
 
 use std::sync::PoisonError;
 use std::time::Duration;
 
 use shared::links::Link;
-use shared::{Admit, Job, Seen, SeenCell};
+use shared::{Admit, CriticalSection, Job, Seen};
 
 // Under `--cfg loom` the lock is loom's, so that the model checker in `tests/loom.rs` can
 // interleave two workers at every point where the real scheduler could.
@@ -16,7 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 
 /// How workers add links to the seen-set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SeenMode {
+pub enum CheckAndInsert {
     /// Check and insert in one critical section: a link is enqueued exactly once.
     #[default]
     Locked,
@@ -31,16 +31,16 @@ pub enum SeenMode {
 
 /// The seen-set behind a `Mutex`, shared by every worker.
 #[derive(Debug)]
-pub struct SeenSet {
+pub struct SharedSeen {
     /// A std `Mutex`: held only for a hash-set operation, never across I/O.
     inner: Mutex<Seen>,
-    mode: SeenMode,
+    mode: CheckAndInsert,
 }
 
-impl SeenSet {
+impl SharedSeen {
     /// Wraps a crawl's seen-set.
-    pub fn new(seen: Seen, mode: SeenMode) -> SeenSet {
-        SeenSet { inner: Mutex::new(seen), mode }
+    pub fn new(seen: Seen, mode: CheckAndInsert) -> SharedSeen {
+        SharedSeen { inner: Mutex::new(seen), mode }
     }
 
     fn lock(&self) -> MutexGuard<'_, Seen> {
@@ -51,8 +51,8 @@ impl SeenSet {
     /// Adds the links of `job`'s page: `num_new_urls` and the jobs to enqueue.
     pub fn add_links(&self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
         match self.mode {
-            SeenMode::Locked => self.add_links_locked(job, links),
-            SeenMode::Racy { window } => self.add_links_racy(job, links, window),
+            CheckAndInsert::Locked => self.add_links_locked(job, links),
+            CheckAndInsert::Racy { window } => self.add_links_racy(job, links, window),
         }
     }
 
@@ -94,13 +94,13 @@ impl SeenSet {
 
 /// The outcome step reaches the seen-set through this: a redirect in one critical section, a
 /// page's links in one or two, as the mode says.
-impl SeenCell for &SeenSet {
+impl CriticalSection for &SharedSeen {
     fn with<R>(self, f: impl FnOnce(&mut Seen) -> R) -> R {
         f(&mut self.lock())
     }
 
     fn add_links(self, job: &Job, links: &[Link]) -> (usize, Vec<Job>) {
-        SeenSet::add_links(self, job, links)
+        SharedSeen::add_links(self, job, links)
     }
 }
 
@@ -122,8 +122,8 @@ mod tests {
     #[test]
     fn racy_and_locked_agree_without_contention() {
         let (seen, job, links) = setup();
-        let locked = SeenSet::new(seen.clone(), SeenMode::Locked);
-        let racy = SeenSet::new(seen, SeenMode::Racy { window: Duration::ZERO });
+        let locked = SharedSeen::new(seen.clone(), CheckAndInsert::Locked);
+        let racy = SharedSeen::new(seen, CheckAndInsert::Racy { window: Duration::ZERO });
         let (a, b) = (locked.add_links(&job, &links), racy.add_links(&job, &links));
         assert_eq!(a, b);
         assert_eq!(a.0, 3, "three links were new");

@@ -13,11 +13,11 @@ use loom::sync::Arc;
 use loom::thread;
 use shared::links::Link;
 use shared::{Config, Seen};
-use threads::{SeenMode, SeenSet};
+use threads::{CheckAndInsert, SharedSeen};
 
 /// Runs the model: two workers, both parsing a page that links to `/a`, add it with `mode`.
 /// Returns the fewest and the most times `/a` was queued over all interleavings.
-fn queued_over_all_interleavings(mode: SeenMode) -> (usize, usize) {
+fn queued_over_all_interleavings(mode: CheckAndInsert) -> (usize, usize) {
     let config = Config::new(["http://h/"]).expect("valid root");
     let (seen, roots) = Seen::new(&config);
     let page = roots[0].clone();
@@ -27,7 +27,7 @@ fn queued_over_all_interleavings(mode: SeenMode) -> (usize, usize) {
     let most = std::sync::Arc::new(AtomicUsize::new(0));
     let (f, m) = (fewest.clone(), most.clone());
     loom::model(move || {
-        let set = Arc::new(SeenSet::new(seen.clone(), mode));
+        let set = Arc::new(SharedSeen::new(seen.clone(), mode));
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 let (set, page, link) = (set.clone(), page.clone(), link.clone());
@@ -45,7 +45,8 @@ fn queued_over_all_interleavings(mode: SeenMode) -> (usize, usize) {
 /// workers see the link as new and both queue it. This test passes only while the race is real.
 #[test]
 fn racy_version_queues_a_link_twice_in_some_interleaving() {
-    let (fewest, most) = queued_over_all_interleavings(SeenMode::Racy { window: Duration::ZERO });
+    let (fewest, most) =
+        queued_over_all_interleavings(CheckAndInsert::Racy { window: Duration::ZERO });
     assert_eq!(most, 2, "loom must find the interleaving that queues the link twice");
     assert_eq!(fewest, 1, "and the ones where the race is lost harmlessly");
 }
@@ -54,6 +55,6 @@ fn racy_version_queues_a_link_twice_in_some_interleaving() {
 /// exactly once.
 #[test]
 fn locked_version_queues_a_link_once_in_every_interleaving() {
-    let (fewest, most) = queued_over_all_interleavings(SeenMode::Locked);
+    let (fewest, most) = queued_over_all_interleavings(CheckAndInsert::Locked);
     assert_eq!((fewest, most), (1, 1));
 }

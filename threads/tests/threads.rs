@@ -5,7 +5,7 @@ use std::time::Duration;
 use shared::Config;
 use testsite::conformance::Run;
 use testsite::{Expected, Site, SiteSpec};
-use threads::{Crawler, SeenMode};
+use threads::{CheckAndInsert, Crawler};
 
 /// The workers share one keep-alive pool: a crawl of hundreds of pages opens about one
 /// connection per worker, not one per request.
@@ -45,7 +45,7 @@ fn racy_crawl_loses_no_url_and_records_every_fetch() {
     let server = site.serve("127.0.0.1:0").unwrap();
     let config = Config::builder([server.url().as_str()]).max_tasks(8).build().unwrap();
     let window = Duration::from_millis(5);
-    let report = Crawler::new(&config, SeenMode::Racy { window }).crawl();
+    let report = Crawler::new(&config, CheckAndInsert::Racy { window }).crawl();
     let expected = site.expected(&config);
     let mut distinct: Vec<Expected> = report.stats.iter().map(Expected::of).collect();
     distinct.dedup();
