@@ -7,16 +7,17 @@
 //! Building a DOM allocates a node for every element and text run and keeps the whole page, to
 //! then read one attribute of a few elements. A link only needs the tokenizer, plus the few
 //! decisions of the tree builder that change what the tokenizer sees. Measured in one
-//! `cargo bench --bench parse_links` run (one thread, on a 2-core machine shared with other
-//! work, whose speed varies by a quarter from minute to minute), on 2,031 pages (22.2 MB: the
+//! `cargo bench -p shared --bench parse_links` run (one thread, on a 2-core machine shared with
+//! other work, whose speed varies by a quarter from hour to hour), on 2,031 pages (22.2 MB: the
 //! pages in `tests/pages` and an even sample of the installed Rust docs), from body bytes to
-//! resolved, deduplicated links:
+//! resolved, deduplicated links (MB/s from criterion's median times):
 //!
 //! | option | MB/s |
 //! |---|---|
-//! | html5ever + scraper DOM, then `select` (the reference) | 58 |
-//! | html5ever's tokenizer alone, no tree and no URLs (a possible foundation) | 83 |
-//! | this scanner | 873 (15× the DOM) |
+//! | html5ever + scraper DOM, then `select` (the reference) | 66 |
+//! | html5ever's tokenizer alone, no tree and no URLs (a possible foundation) | 121 |
+//! | this scanner as it was at commit 3bacc86 (kept in the bench, `benches/baseline/`) | 608 |
+//! | this scanner | 1,100 (17× the DOM, 1.81× the one at 3bacc86) |
 //!
 //! Even html5ever's bare tokenizer is far slower than the whole scanner: it decodes the page to
 //! UTF-8 first, builds a token (name and attribute strings) for every tag and a text token for
