@@ -132,6 +132,10 @@ const CASES: &[(&str, &str)] = &[
         "quiet: links",
         "x<a class=\"c\" HREF='/1' href=/no><a href=\"/2\"/><a href=/3 id=\"i\"><A title=\"t>\" href=\"/4\"><a href><a id=x href=\"&amp;5\"><a\thref\n=\"/6\">",
     ),
+    (
+        "quiet: hrefs without a value among other names",
+        "x<a class href><a href class=\"c\"><a download href=\"/1\"><a HREF><a hreff=\"/2\"><a b=1 href><a h=\"/3\" href=/4><a\nhref\t><area href=/5 hhref><link rel=x hRef  ><a href/>",
+    ),
     ("unfinished comment", "<a href=/ok><!-- <a href=/no>"),
 ];
 
